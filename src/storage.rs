@@ -1,0 +1,49 @@
+//! Persistent storage: one SQL code base for SQLite and PostgreSQL.
+//!
+//! Everything sqlx is confined to this module; the rest of the crate sees [`Database`], plain
+//! data structs and [`StorageError`]. The repository API is a set of `async fn`s on [`Database`],
+//! one file per concern:
+//!
+//! - `users`, `devices`, `tokens`: accounts;
+//!   access tokens are stored as SHA-256 hashes ([`TokenHash`]), never raw.
+//! - `events`: PDUs with a monotonically increasing stream position.
+//! - `state`: room state snapshots as deltas with a bounded chain.
+//! - `server_keys`: our verify keys and cached remote server keys.
+//!
+//! See `pool` for the writer model and the SQLite settings, and
+//! `dialect` for the few SQL differences between the backends.
+
+mod devices;
+mod dialect;
+mod error;
+mod events;
+mod pool;
+mod row;
+mod server_keys;
+mod state;
+mod tokens;
+mod users;
+
+#[cfg(test)]
+pub(crate) mod testing;
+#[cfg(test)]
+mod tests;
+
+pub use devices::Device;
+pub use dialect::Dialect;
+pub use error::StorageError;
+pub use events::{NewEvent, StoredEvent, StreamPosition};
+pub use server_keys::{OwnVerifyKey, RemoteServerKey};
+pub use state::{StateChange, StateGroupId, StateMap, MAX_DELTA_CHAIN};
+pub use tokens::{AccessToken, NewAccessToken, TokenHash};
+pub use users::{NewUser, User};
+
+/// A handle on the database: cheap to clone, shared by all services.
+#[derive(Clone, Debug)]
+pub struct Database {
+    dialect: Dialect,
+    /// Reads. For SQLite: `query_only` connections (the same pool as `write` for `:memory:`).
+    read: sqlx::AnyPool,
+    /// Writes. For SQLite: exactly one connection; for PostgreSQL: the same pool as `read`.
+    write: sqlx::AnyPool,
+}

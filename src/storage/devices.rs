@@ -1,0 +1,148 @@
+//! The `devices` table: a user's logged-in devices.
+
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use super::users::found;
+use super::{Database, StorageError};
+
+const DEVICE_COLUMNS: &str =
+    "user_id, device_id, display_name, created_ts, last_seen_ts, last_seen_ip";
+
+/// A stored device.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Device {
+    /// The owner.
+    pub user_id: String,
+    /// The device id, unique per user.
+    pub device_id: String,
+    /// The human-readable name, if set.
+    pub display_name: Option<String>,
+    /// Creation time, milliseconds since the Unix epoch.
+    pub created_ts: i64,
+    /// When the device last made a request, if recorded.
+    pub last_seen_ts: Option<i64>,
+    /// The IP address of that request, if recorded.
+    pub last_seen_ip: Option<String>,
+}
+
+impl Device {
+    fn from_row(row: &AnyRow) -> Result<Self, StorageError> {
+        Ok(Device {
+            user_id: row.try_get("user_id")?,
+            device_id: row.try_get("device_id")?,
+            display_name: row.try_get("display_name")?,
+            created_ts: row.try_get("created_ts")?,
+            last_seen_ts: row.try_get("last_seen_ts")?,
+            last_seen_ip: row.try_get("last_seen_ip")?,
+        })
+    }
+}
+
+impl Database {
+    /// Creates a device. [`StorageError::Conflict`] if the user already has this device id;
+    /// the user must exist.
+    pub async fn create_device(
+        &self,
+        user_id: &str,
+        device_id: &str,
+        display_name: Option<&str>,
+        created_ts: i64,
+    ) -> Result<(), StorageError> {
+        sqlx::query(
+            "INSERT INTO devices (user_id, device_id, display_name, created_ts) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(user_id)
+        .bind(device_id)
+        .bind(display_name)
+        .bind(created_ts)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// One device of a user, if it exists.
+    pub async fn get_device(
+        &self,
+        user_id: &str,
+        device_id: &str,
+    ) -> Result<Option<Device>, StorageError> {
+        let row = sqlx::query(&format!(
+            "SELECT {DEVICE_COLUMNS} FROM devices WHERE user_id = $1 AND device_id = $2"
+        ))
+        .bind(user_id)
+        .bind(device_id)
+        .fetch_optional(&self.read)
+        .await?;
+        row.as_ref().map(Device::from_row).transpose()
+    }
+
+    /// All devices of a user, ordered by device id.
+    pub async fn list_devices(&self, user_id: &str) -> Result<Vec<Device>, StorageError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DEVICE_COLUMNS} FROM devices WHERE user_id = $1 ORDER BY device_id"
+        ))
+        .bind(user_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(Device::from_row).collect()
+    }
+
+    /// Renames a device (`None` clears the name).
+    pub async fn set_device_display_name(
+        &self,
+        user_id: &str,
+        device_id: &str,
+        display_name: Option<&str>,
+    ) -> Result<(), StorageError> {
+        let result = sqlx::query(
+            "UPDATE devices SET display_name = $1 WHERE user_id = $2 AND device_id = $3",
+        )
+        .bind(display_name)
+        .bind(user_id)
+        .bind(device_id)
+        .execute(&self.write)
+        .await?;
+        found(result.rows_affected(), device_id)
+    }
+
+    /// Records that the device made a request at `ts` from `ip`.
+    pub async fn touch_device(
+        &self,
+        user_id: &str,
+        device_id: &str,
+        ts: i64,
+        ip: Option<&str>,
+    ) -> Result<(), StorageError> {
+        let result = sqlx::query(
+            "UPDATE devices SET last_seen_ts = $1, last_seen_ip = $2 \
+             WHERE user_id = $3 AND device_id = $4",
+        )
+        .bind(ts)
+        .bind(ip)
+        .bind(user_id)
+        .bind(device_id)
+        .execute(&self.write)
+        .await?;
+        found(result.rows_affected(), device_id)
+    }
+
+    /// Deletes a device and, in the same transaction, its access tokens.
+    pub async fn delete_device(&self, user_id: &str, device_id: &str) -> Result<(), StorageError> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query("DELETE FROM access_tokens WHERE user_id = $1 AND device_id = $2")
+            .bind(user_id)
+            .bind(device_id)
+            .execute(&mut *tx)
+            .await?;
+        let result = sqlx::query("DELETE FROM devices WHERE user_id = $1 AND device_id = $2")
+            .bind(user_id)
+            .bind(device_id)
+            .execute(&mut *tx)
+            .await?;
+        found(result.rows_affected(), device_id)?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

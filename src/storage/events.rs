@@ -1,0 +1,202 @@
+//! The `events` table: PDUs, each with a position in the `events` stream.
+//!
+//! Stream positions are allocated by bumping the `streams` row of `events` inside the
+//! transaction that inserts the event. The row lock (PostgreSQL) or the single writer (SQLite)
+//! serialises persisters, so positions are gap-free and become visible in increasing order: a
+//! reader that has seen position `n` has seen every position below it.
+
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use super::row::flag;
+use super::{Database, Dialect, StorageError};
+
+const EVENT_COLUMNS: &str = "stream_ordering, event_id, room_id, event_type, state_key, sender, \
+                             origin_server_ts, depth, json, rejection_reason, outlier";
+
+/// A position in a stream; positions only increase.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct StreamPosition(pub i64);
+
+/// An event to persist. `json` is the full PDU as received or built (canonical or not).
+#[derive(Clone, Debug)]
+pub struct NewEvent<'a> {
+    /// The event id.
+    pub event_id: &'a str,
+    /// The room id.
+    pub room_id: &'a str,
+    /// The event type.
+    pub event_type: &'a str,
+    /// The state key, for state events.
+    pub state_key: Option<&'a str>,
+    /// The sender.
+    pub sender: &'a str,
+    /// `origin_server_ts`, milliseconds since the Unix epoch.
+    pub origin_server_ts: i64,
+    /// The PDU's depth.
+    pub depth: i64,
+    /// The PDU as JSON text.
+    pub json: &'a str,
+    /// Why the event was rejected, if it was.
+    pub rejection_reason: Option<&'a str>,
+    /// Whether the event is an outlier (not part of the room's timeline DAG as we know it).
+    pub outlier: bool,
+}
+
+/// A stored event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredEvent {
+    /// The event's position in the `events` stream.
+    pub stream_position: StreamPosition,
+    /// The event id.
+    pub event_id: String,
+    /// The room id.
+    pub room_id: String,
+    /// The event type.
+    pub event_type: String,
+    /// The state key, for state events.
+    pub state_key: Option<String>,
+    /// The sender.
+    pub sender: String,
+    /// `origin_server_ts`.
+    pub origin_server_ts: i64,
+    /// The PDU's depth.
+    pub depth: i64,
+    /// The PDU as JSON text.
+    pub json: String,
+    /// Why the event was rejected, if it was.
+    pub rejection_reason: Option<String>,
+    /// Whether the event is an outlier.
+    pub outlier: bool,
+}
+
+impl StoredEvent {
+    fn from_row(row: &AnyRow) -> Result<Self, StorageError> {
+        Ok(StoredEvent {
+            stream_position: StreamPosition(row.try_get("stream_ordering")?),
+            event_id: row.try_get("event_id")?,
+            room_id: row.try_get("room_id")?,
+            event_type: row.try_get("event_type")?,
+            state_key: row.try_get("state_key")?,
+            sender: row.try_get("sender")?,
+            origin_server_ts: row.try_get("origin_server_ts")?,
+            depth: row.try_get("depth")?,
+            json: row.try_get("json")?,
+            rejection_reason: row.try_get("rejection_reason")?,
+            outlier: flag(row, "outlier")?,
+        })
+    }
+}
+
+impl Database {
+    /// Stores an event and returns its stream position. [`StorageError::Conflict`] if the event
+    /// id is already stored (nothing is changed then, and no position is used up).
+    pub async fn persist_event(
+        &self,
+        event: &NewEvent<'_>,
+    ) -> Result<StreamPosition, StorageError> {
+        let mut tx = self.write.begin().await?;
+        let position: i64 = sqlx::query_scalar(
+            "UPDATE streams SET position = position + 1 WHERE stream_name = 'events' \
+             RETURNING position",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(&format!(
+            "INSERT INTO events ({EVENT_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        ))
+        .bind(position)
+        .bind(event.event_id)
+        .bind(event.room_id)
+        .bind(event.event_type)
+        .bind(event.state_key)
+        .bind(event.sender)
+        .bind(event.origin_server_ts)
+        .bind(event.depth)
+        .bind(event.json)
+        .bind(event.rejection_reason)
+        .bind(event.outlier)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(StreamPosition(position))
+    }
+
+    /// The event's JSON, if stored.
+    pub async fn get_event_json(&self, event_id: &str) -> Result<Option<String>, StorageError> {
+        Ok(
+            sqlx::query_scalar("SELECT json FROM events WHERE event_id = $1")
+                .bind(event_id)
+                .fetch_optional(&self.read)
+                .await?,
+        )
+    }
+
+    /// The event with its metadata, if stored.
+    pub async fn get_event(&self, event_id: &str) -> Result<Option<StoredEvent>, StorageError> {
+        let row = sqlx::query(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE event_id = $1"
+        ))
+        .bind(event_id)
+        .fetch_optional(&self.read)
+        .await?;
+        row.as_ref().map(StoredEvent::from_row).transpose()
+    }
+
+    /// The stored events among `event_ids`, in stream order; unknown ids are left out.
+    pub async fn events_by_ids(
+        &self,
+        event_ids: &[&str],
+    ) -> Result<Vec<StoredEvent>, StorageError> {
+        let mut events = Vec::with_capacity(event_ids.len());
+        for chunk in event_ids.chunks(self.dialect.max_bind_params()) {
+            let sql = format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE event_id IN ({})",
+                Dialect::in_list(1, chunk.len())
+            );
+            let mut query = sqlx::query(&sql);
+            for event_id in chunk {
+                query = query.bind(*event_id);
+            }
+            for row in query.fetch_all(&self.read).await? {
+                events.push(StoredEvent::from_row(&row)?);
+            }
+        }
+        events.sort_by_key(|event| event.stream_position);
+        events.dedup_by_key(|event| event.stream_position);
+        Ok(events)
+    }
+
+    /// The highest stream position persisted so far (0 before the first event).
+    pub async fn max_stream_position(&self) -> Result<StreamPosition, StorageError> {
+        let position: i64 =
+            sqlx::query_scalar("SELECT position FROM streams WHERE stream_name = 'events'")
+                .fetch_one(&self.read)
+                .await?;
+        Ok(StreamPosition(position))
+    }
+
+    /// The room's timeline events after `after`, oldest first, at most `limit`: outliers and
+    /// rejected events are not part of the timeline and are left out.
+    pub async fn room_events_after(
+        &self,
+        room_id: &str,
+        after: StreamPosition,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StorageError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events \
+             WHERE room_id = $1 AND stream_ordering > $2 \
+               AND outlier = $3 AND rejection_reason IS NULL \
+             ORDER BY stream_ordering LIMIT $4"
+        ))
+        .bind(room_id)
+        .bind(after.0)
+        .bind(false)
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(StoredEvent::from_row).collect()
+    }
+}

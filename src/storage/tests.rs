@@ -1,0 +1,9 @@
+//! Storage tests. Every test body runs on SQLite and, when configured, PostgreSQL
+//! (see [`super::testing`]).
+
+mod accounts;
+mod events;
+mod migrations;
+mod server_keys;
+mod state;
+mod state_chain;
