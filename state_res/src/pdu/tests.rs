@@ -10,7 +10,7 @@ fn message(version: &RoomVersion) -> Object {
     let refs = if version.event_id_format == crate::room_version::EventIdFormat::Random {
         json!([["$prev:x", {"sha256": "abc"}]])
     } else {
-        json!(["$prevprevprevprevprevprevprevprevprevprevprev"])
+        json!([format!("${}", crate::base64::encode_url_safe([7u8; 32]))])
     };
     let mut event = json!({
         "type": "m.room.message", "room_id": "!r:x", "sender": "@a:x", "origin_server_ts": 5,
@@ -132,7 +132,7 @@ fn redacts_is_read_from_the_top_level_before_v11_and_from_content_after() {
     for (version, top) in [(RoomVersion::V10, true), (RoomVersion::V11, false)] {
         let mut event = message(&version);
         event.insert("type".into(), json!("m.room.redaction"));
-        let target = json!("$targettargettargettargettargettargettargetta");
+        let target = json!(format!("${}", crate::base64::encode_url_safe([9u8; 32])));
         if top {
             event.insert("redacts".into(), target.clone());
         } else {
