@@ -48,7 +48,9 @@ fn canonical_encoding(c: &mut Criterion) {
     let bytes = canonical_json(&value).map(|s| s.len()).unwrap_or(0);
     let mut group = c.benchmark_group("canonical_json");
     group.throughput(Throughput::Bytes(bytes as u64));
-    group.bench_function("encode_200_events", |b| b.iter(|| canonical_json(black_box(&value))));
+    group.bench_function("encode_200_events", |b| {
+        b.iter(|| canonical_json(black_box(&value)))
+    });
     group.finish();
 }
 

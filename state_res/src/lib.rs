@@ -12,7 +12,7 @@
 pub mod base64;
 pub mod canonical_json;
 pub mod ids;
-pub mod signing;
 pub mod pdu;
 pub mod redaction;
 pub mod room_version;
+pub mod signing;

@@ -2,7 +2,9 @@
 //! Signature"). Only `ed25519` is defined by the spec.
 
 use crate::base64;
-use crate::canonical_json::{canonical_object, canonical_object_excluding, CanonicalJsonError, Object};
+use crate::canonical_json::{
+    canonical_object, canonical_object_excluding, CanonicalJsonError, Object,
+};
 use ed25519_dalek::{Signature, Signer as _, SigningKey, Verifier as _, VerifyingKey};
 use serde_json::Value;
 
@@ -54,7 +56,10 @@ impl KeyPair {
     }
 
     /// Generates a fresh key from the operating system's random source.
-    pub fn generate(key_id: &str, rng: &mut impl rand_core::CryptoRngCore) -> Result<Self, SigningError> {
+    pub fn generate(
+        key_id: &str,
+        rng: &mut impl rand_core::CryptoRngCore,
+    ) -> Result<Self, SigningError> {
         check_key_id(key_id)?;
         Ok(Self {
             key_id: key_id.to_owned(),
@@ -137,7 +142,8 @@ fn check_key_id(key_id: &str) -> Result<(), SigningError> {
 
 /// Decodes an unpadded Base64 ed25519 public key.
 pub fn decode_public_key(base64_key: &str) -> Result<VerifyingKey, SigningError> {
-    let bytes = base64::decode(base64_key).map_err(|e| SigningError::BadPublicKey(e.to_string()))?;
+    let bytes =
+        base64::decode(base64_key).map_err(|e| SigningError::BadPublicKey(e.to_string()))?;
     let array: [u8; 32] = bytes
         .try_into()
         .map_err(|_| SigningError::BadPublicKey("not 32 bytes".to_owned()))?;
@@ -146,11 +152,7 @@ pub fn decode_public_key(base64_key: &str) -> Result<VerifyingKey, SigningError>
 
 /// The signature `signatures[entity][key_id]` of `object`, if present.
 pub fn signature_of<'a>(object: &'a Object, entity: &str, key_id: &str) -> Option<&'a str> {
-    object
-        .get("signatures")?
-        .get(entity)?
-        .get(key_id)?
-        .as_str()
+    object.get("signatures")?.get(entity)?.get(key_id)?.as_str()
 }
 
 /// The ed25519 key ids `entity` signed `object` with (spec "Checking for a Signature", steps 1–2).
@@ -158,11 +160,15 @@ pub fn signing_key_ids(object: &Object, entity: &str) -> Result<Vec<String>, Sig
     let Some(signatures) = object.get("signatures") else {
         return Ok(Vec::new());
     };
-    let signatures = signatures.as_object().ok_or(SigningError::MalformedSignatures)?;
+    let signatures = signatures
+        .as_object()
+        .ok_or(SigningError::MalformedSignatures)?;
     let Some(by_entity) = signatures.get(entity) else {
         return Ok(Vec::new());
     };
-    let by_entity = by_entity.as_object().ok_or(SigningError::MalformedSignatures)?;
+    let by_entity = by_entity
+        .as_object()
+        .ok_or(SigningError::MalformedSignatures)?;
     Ok(by_entity
         .keys()
         .filter(|id| id.split_once(':').is_some_and(|(alg, _)| alg == ED25519))

@@ -27,8 +27,20 @@ fn json_value() -> impl Strategy<Value = Value> {
 }
 
 const KEYS: &[&str] = &[
-    "type", "room_id", "sender", "state_key", "content", "prev_events", "auth_events", "depth",
-    "origin_server_ts", "event_id", "redacts", "hashes", "signatures", "unsigned",
+    "type",
+    "room_id",
+    "sender",
+    "state_key",
+    "content",
+    "prev_events",
+    "auth_events",
+    "depth",
+    "origin_server_ts",
+    "event_id",
+    "redacts",
+    "hashes",
+    "signatures",
+    "unsigned",
 ];
 
 /// Objects shaped like PDUs: the PDU keys with arbitrary values, so the parser gets past its

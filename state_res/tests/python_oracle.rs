@@ -73,7 +73,10 @@ fn canonical_json_matches_python_canonicaljson_byte_for_byte() {
         assert_eq!(ours.as_bytes(), theirs.as_slice(), "value: {value}");
         non_ascii += usize::from(!ours.is_ascii());
     }
-    println!("compared {} values with Python canonicaljson ({non_ascii} with non-ASCII text)", values.len());
+    println!(
+        "compared {} values with Python canonicaljson ({non_ascii} with non-ASCII text)",
+        values.len()
+    );
     assert!(non_ascii > values.len() / 2);
 }
 
@@ -124,10 +127,16 @@ fn python_signedjson_verifies_our_event_signatures_and_agrees_on_content_hashes(
         .iter()
         .map(|r| json!({"event": r["full"], "server": "example.org", "key_id": key.key_id(), "public_key": key.public_key_base64()}))
         .collect();
-    for (request, answer) in full_requests.iter().zip(ask(&python, "verify", &full_requests)) {
+    for (request, answer) in full_requests
+        .iter()
+        .zip(ask(&python, "verify", &full_requests))
+    {
         assert_eq!(answer["content_hash"], request["event"]["hashes"]["sha256"]);
     }
-    println!("Python signedjson verified {} of our signed events", requests.len());
+    println!(
+        "Python signedjson verified {} of our signed events",
+        requests.len()
+    );
 }
 
 #[test]
@@ -151,5 +160,8 @@ fn we_verify_signatures_made_by_python_signedjson() {
         tampered.insert("depth".into(), json!(-5));
         assert!(verify_json(&tampered, "py.example", key_id, &key).is_err());
     }
-    println!("verified {} signatures made by Python signedjson", answers.len());
+    println!(
+        "verified {} signatures made by Python signedjson",
+        answers.len()
+    );
 }

@@ -11,7 +11,8 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Value, CanonicalJsonError> {
     let value = StrictSeed
         .deserialize(&mut de)
         .map_err(|e| classify(e.to_string()))?;
-    de.end().map_err(|e| CanonicalJsonError::Syntax(e.to_string()))?;
+    de.end()
+        .map_err(|e| CanonicalJsonError::Syntax(e.to_string()))?;
     Ok(value)
 }
 

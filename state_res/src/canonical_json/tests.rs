@@ -25,16 +25,38 @@ fn quotes_and_backslashes_are_escaped_but_slashes_and_non_ascii_are_not() {
 fn keys_sort_by_code_point_not_by_utf16() {
     // U+FF61 sorts before U+1F600 by code point, after it in UTF-16 code units.
     let value = json!({"\u{1F600}": 1, "\u{FF61}": 2, "a": 3, "B": 4});
-    assert_eq!(encode(value), "{\"B\":4,\"a\":3,\"\u{FF61}\":2,\"\u{1F600}\":1}");
+    assert_eq!(
+        encode(value),
+        "{\"B\":4,\"a\":3,\"\u{FF61}\":2,\"\u{1F600}\":1}"
+    );
 }
 
 #[test]
 fn integers_at_the_bounds_are_accepted_and_beyond_them_rejected() {
-    assert_eq!(encode(json!([MAX_SAFE_INT, MIN_SAFE_INT])), "[9007199254740991,-9007199254740991]");
-    for text in ["9007199254740992", "-9007199254740992", "18446744073709551615"] {
+    assert_eq!(
+        encode(json!([MAX_SAFE_INT, MIN_SAFE_INT])),
+        "[9007199254740991,-9007199254740991]"
+    );
+    for text in [
+        "9007199254740992",
+        "-9007199254740992",
+        "18446744073709551615",
+    ] {
         let value: Value = serde_json::from_str(text).unwrap();
-        assert!(matches!(canonical_json(&value), Err(CanonicalJsonError::IntegerOutOfRange(_))), "{text}");
-        assert!(matches!(parse_strict(text.as_bytes()), Err(CanonicalJsonError::IntegerOutOfRange(_))), "{text}");
+        assert!(
+            matches!(
+                canonical_json(&value),
+                Err(CanonicalJsonError::IntegerOutOfRange(_))
+            ),
+            "{text}"
+        );
+        assert!(
+            matches!(
+                parse_strict(text.as_bytes()),
+                Err(CanonicalJsonError::IntegerOutOfRange(_))
+            ),
+            "{text}"
+        );
     }
 }
 
@@ -42,22 +64,45 @@ fn integers_at_the_bounds_are_accepted_and_beyond_them_rejected() {
 fn fractions_are_rejected() {
     for text in ["1.5", "-0.1", "[1e-3]", "{\"a\":{\"b\":2.25}}"] {
         let value: Value = serde_json::from_str(text).unwrap();
-        assert!(matches!(canonical_json(&value), Err(CanonicalJsonError::Float(_))), "{text}");
-        assert!(matches!(parse_strict(text.as_bytes()), Err(CanonicalJsonError::Float(_))), "{text}");
+        assert!(
+            matches!(canonical_json(&value), Err(CanonicalJsonError::Float(_))),
+            "{text}"
+        );
+        assert!(
+            matches!(
+                parse_strict(text.as_bytes()),
+                Err(CanonicalJsonError::Float(_))
+            ),
+            "{text}"
+        );
     }
 }
 
 #[test]
 fn duplicate_keys_are_rejected_by_the_strict_parser_only() {
     let text = br#"{"a":1,"b":{"c":1,"c":2}}"#;
-    assert_eq!(parse_strict(text), Err(CanonicalJsonError::DuplicateKey("c".into())));
+    assert_eq!(
+        parse_strict(text),
+        Err(CanonicalJsonError::DuplicateKey("c".into()))
+    );
     assert_eq!(parse_lenient(text).unwrap(), json!({"a":1,"b":{"c":2}}));
 }
 
 #[test]
 fn malformed_json_is_a_syntax_error() {
-    for text in [&b"{"[..], b"[1,]", b"{\"a\" 1}", b"nul", b"\"\\ud800\"", b"{} x", b"\xff"] {
-        assert!(matches!(parse_strict(text), Err(CanonicalJsonError::Syntax(_))), "{text:?}");
+    for text in [
+        &b"{"[..],
+        b"[1,]",
+        b"{\"a\" 1}",
+        b"nul",
+        b"\"\\ud800\"",
+        b"{} x",
+        b"\xff",
+    ] {
+        assert!(
+            matches!(parse_strict(text), Err(CanonicalJsonError::Syntax(_))),
+            "{text:?}"
+        );
     }
 }
 

@@ -85,7 +85,10 @@ pub fn sign_event(
         _ => SigningError::MalformedSignatures,
     })?;
     let mut hashes = Object::new();
-    hashes.insert("sha256".to_owned(), Value::String(base64::encode(content_hash)));
+    hashes.insert(
+        "sha256".to_owned(),
+        Value::String(base64::encode(content_hash)),
+    );
     event.insert("hashes".to_owned(), Value::Object(hashes));
 
     let mut redacted = redact(event, version);

@@ -68,7 +68,10 @@ pub(super) fn parse(json: Object, version: &RoomVersion) -> Result<Pdu, PduError
         Some(_) => Some(bounded_string(&json, "state_key")?.to_owned()),
     };
     let sender = string(&json, "sender")?.to_owned();
-    ids::check_user_id(&sender).map_err(|source| PduError::BadId { field: "sender", source })?;
+    ids::check_user_id(&sender).map_err(|source| PduError::BadId {
+        field: "sender",
+        source,
+    })?;
     if !json.get("content").is_some_and(Value::is_object) {
         return Err(wrong_type_or_missing(&json, "content", "an object"));
     }
@@ -87,7 +90,10 @@ pub(super) fn parse(json: Object, version: &RoomVersion) -> Result<Pdu, PduError
         hashes::room_id_for_create(&json, version).map_err(hash_to_pdu)?
     } else {
         let room_id = string(&json, "room_id")?.to_owned();
-        ids::check_room_id(&room_id).map_err(|source| PduError::BadId { field: "room_id", source })?;
+        ids::check_room_id(&room_id).map_err(|source| PduError::BadId {
+            field: "room_id",
+            source,
+        })?;
         room_id
     };
     let redacts = redacts(&json, &event_type, version)?;
@@ -95,7 +101,10 @@ pub(super) fn parse(json: Object, version: &RoomVersion) -> Result<Pdu, PduError
         Some(id) => id,
         None => {
             let id = string(&json, "event_id")?.to_owned();
-            ids::check_event_id(&id).map_err(|source| PduError::BadId { field: "event_id", source })?;
+            ids::check_event_id(&id).map_err(|source| PduError::BadId {
+                field: "event_id",
+                source,
+            })?;
             id
         }
     };
@@ -188,7 +197,11 @@ fn event_refs(
         .collect()
 }
 
-fn redacts(json: &Object, event_type: &str, version: &RoomVersion) -> Result<Option<String>, PduError> {
+fn redacts(
+    json: &Object,
+    event_type: &str,
+    version: &RoomVersion,
+) -> Result<Option<String>, PduError> {
     if event_type != "m.room.redaction" {
         return Ok(None);
     }
@@ -200,7 +213,10 @@ fn redacts(json: &Object, event_type: &str, version: &RoomVersion) -> Result<Opt
     match holder.and_then(|h| h.get("redacts")) {
         None => Ok(None),
         Some(Value::String(id)) => {
-            ids::check_event_id(id).map_err(|source| PduError::BadId { field: "redacts", source })?;
+            ids::check_event_id(id).map_err(|source| PduError::BadId {
+                field: "redacts",
+                source,
+            })?;
             Ok(Some(id.clone()))
         }
         Some(_) => Err(PduError::WrongType {

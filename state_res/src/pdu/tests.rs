@@ -74,7 +74,10 @@ fn a_v12_create_event_has_no_room_id_and_names_the_room_by_its_hash() {
     assert_eq!(&pdu.room_id()[1..], &pdu.event_id()[1..]);
     assert!(!pdu.room_id().contains(':'));
     create.insert("room_id".into(), json!("!r:x"));
-    assert_eq!(Pdu::from_json(create, &version), Err(PduError::CreateWithRoomId));
+    assert_eq!(
+        Pdu::from_json(create, &version),
+        Err(PduError::CreateWithRoomId)
+    );
 }
 
 #[test]
@@ -82,10 +85,16 @@ fn oversized_events_and_fields_are_rejected() {
     let version = RoomVersion::V11;
     let mut event = message(&version);
     event["content"]["body"] = json!("a".repeat(MAX_PDU_BYTES));
-    assert!(matches!(Pdu::from_json(event, &version), Err(PduError::TooLarge(_))));
+    assert!(matches!(
+        Pdu::from_json(event, &version),
+        Err(PduError::TooLarge(_))
+    ));
     let mut event = message(&version);
     event.insert("type".into(), json!("t".repeat(256)));
-    assert!(matches!(Pdu::from_json(event, &version), Err(PduError::FieldTooLong { field: "type", .. })));
+    assert!(matches!(
+        Pdu::from_json(event, &version),
+        Err(PduError::FieldTooLong { field: "type", .. })
+    ));
     let mut event = message(&version);
     event.insert("state_key".into(), json!("k".repeat(255)));
     assert!(Pdu::from_json(event, &version).is_ok());
@@ -94,7 +103,11 @@ fn oversized_events_and_fields_are_rejected() {
 #[test]
 fn missing_and_mistyped_fields_are_named() {
     let version = RoomVersion::V10;
-    for (field, value) in [("sender", None), ("depth", Some(json!("1"))), ("content", Some(json!([])))] {
+    for (field, value) in [
+        ("sender", None),
+        ("depth", Some(json!("1"))),
+        ("content", Some(json!([]))),
+    ] {
         let mut event = message(&version);
         match value {
             None => {
@@ -109,7 +122,10 @@ fn missing_and_mistyped_fields_are_named() {
     }
     let mut event = message(&version);
     event.insert("depth".into(), json!(-1));
-    assert_eq!(Pdu::from_json(event, &version), Err(PduError::OutOfRange("depth")));
+    assert_eq!(
+        Pdu::from_json(event, &version),
+        Err(PduError::OutOfRange("depth"))
+    );
 }
 
 #[test]
@@ -120,7 +136,9 @@ fn strict_versions_reject_floats_and_duplicate_keys_in_bytes() {
     let duplicated = text.replacen("\"depth\":2", "\"depth\":2,\"depth\":2", 1);
     assert!(matches!(
         Pdu::from_bytes(duplicated.as_bytes(), &RoomVersion::V6),
-        Err(PduError::Json(crate::canonical_json::CanonicalJsonError::DuplicateKey(_)))
+        Err(PduError::Json(
+            crate::canonical_json::CanonicalJsonError::DuplicateKey(_)
+        ))
     ));
     let v5 = serde_json::to_string(&message(&RoomVersion::V5)).unwrap();
     let duplicated = v5.replacen("\"depth\":2", "\"depth\":2,\"depth\":2", 1);

@@ -9,14 +9,70 @@ use serde_json::{Map, Number, Value};
 const MAX_SAFE: i64 = (1 << 53) - 1;
 
 const CHARS: &[char] = &[
-    'a', 'Z', '0', ' ', '"', '\\', '/', '\u{0}', '\u{1}', '\u{8}', '\t', '\n', '\u{b}', '\u{c}',
-    '\r', '\u{1f}', '\u{7f}', '\u{80}', 'é', 'ß', 'Ω', 'Я', 'ק', 'ع', 'न', '日', '本', '語',
-    '\u{200b}', '\u{2028}', '\u{2029}', '\u{feff}', '\u{ff61}', '\u{fffd}', '\u{ffff}',
-    '\u{10000}', '😀', '🏳', '\u{1f3fb}', '\u{10ffff}', '\u{301}', '\u{e000}',
+    'a',
+    'Z',
+    '0',
+    ' ',
+    '"',
+    '\\',
+    '/',
+    '\u{0}',
+    '\u{1}',
+    '\u{8}',
+    '\t',
+    '\n',
+    '\u{b}',
+    '\u{c}',
+    '\r',
+    '\u{1f}',
+    '\u{7f}',
+    '\u{80}',
+    'é',
+    'ß',
+    'Ω',
+    'Я',
+    'ק',
+    'ع',
+    'न',
+    '日',
+    '本',
+    '語',
+    '\u{200b}',
+    '\u{2028}',
+    '\u{2029}',
+    '\u{feff}',
+    '\u{ff61}',
+    '\u{fffd}',
+    '\u{ffff}',
+    '\u{10000}',
+    '😀',
+    '🏳',
+    '\u{1f3fb}',
+    '\u{10ffff}',
+    '\u{301}',
+    '\u{e000}',
 ];
 
-const INTS: &[i64] = &[0, 1, -1, 9, 10, 255, 256, 65_535, 65_536, i32::MAX as i64, i32::MIN as i64,
-    1 << 31, 1 << 32, MAX_SAFE, -MAX_SAFE, MAX_SAFE - 1, -MAX_SAFE + 1, 1 << 52];
+const INTS: &[i64] = &[
+    0,
+    1,
+    -1,
+    9,
+    10,
+    255,
+    256,
+    65_535,
+    65_536,
+    i32::MAX as i64,
+    i32::MIN as i64,
+    1 << 31,
+    1 << 32,
+    MAX_SAFE,
+    -MAX_SAFE,
+    MAX_SAFE - 1,
+    -MAX_SAFE + 1,
+    1 << 52,
+];
 
 fn string(rng: &mut StdRng) -> String {
     let len = rng.gen_range(0..12);
@@ -52,8 +108,9 @@ fn value(rng: &mut StdRng, depth: u32) -> Value {
         }
         (false, _) => {
             let len = rng.gen_range(0..6);
-            let map: Map<String, Value> =
-                (0..len).map(|_| (string(rng), value(rng, depth - 1))).collect();
+            let map: Map<String, Value> = (0..len)
+                .map(|_| (string(rng), value(rng, depth - 1)))
+                .collect();
             Value::Object(map)
         }
     }
