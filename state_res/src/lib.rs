@@ -9,6 +9,7 @@
 //! - [`redaction`]: the redaction algorithm of every room version.
 //! - [`auth`]: the authorization rules of every room version.
 
+pub mod auth;
 pub mod base64;
 pub mod canonical_json;
 pub mod ids;
