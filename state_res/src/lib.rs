@@ -15,5 +15,6 @@ pub mod canonical_json;
 pub mod ids;
 pub mod pdu;
 pub mod redaction;
+pub mod resolve;
 pub mod room_version;
 pub mod signing;
