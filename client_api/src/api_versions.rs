@@ -1,0 +1,3 @@
+//! Spec § "API Versions".
+
+pub mod get_versions;

@@ -1,0 +1,165 @@
+//! HTTP assembly: the engine state ([`AppState`]) and the one [`app`] router shared by `serve`
+//! and the tests.
+//!
+//! A request goes: listener → this router (CORS, one tracing span per request carrying the
+//! matched route) → a handler in `client_api` or `federation` → the handler's port trait →
+//! its implementation on [`AppState`] in `app/ports.rs`.
+
+mod ports;
+
+use std::io;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::extract::{MatchedPath, Request};
+use axum::http::{header, HeaderName, Method};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use state_res::signing::KeyPair;
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::config::Config;
+use crate::signing_key::{self, SigningKeyError};
+use crate::storage::{Database, StorageError};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The directory for the SQLite database could not be created.
+    #[error("cannot create the database directory {path}: {error}")]
+    DatabaseDirectory {
+        /// The directory.
+        path: PathBuf,
+        /// The I/O error.
+        error: io::Error,
+    },
+    /// Connecting to the database or migrating it failed.
+    #[error(transparent)]
+    Database(#[from] StorageError),
+    /// The signing key could not be read or created.
+    #[error(transparent)]
+    SigningKey(#[from] SigningKeyError),
+}
+
+/// Everything the handlers reach through their ports.
+#[derive(Debug)]
+pub struct AppState {
+    config: Config,
+    signing_key: KeyPair,
+    database: Database,
+}
+
+impl AppState {
+    /// A state from its parts.
+    pub fn new(config: Config, signing_key: KeyPair, database: Database) -> Self {
+        Self {
+            config,
+            signing_key,
+            database,
+        }
+    }
+
+    /// Loads (or creates) the signing key and connects to (creating and migrating) the
+    /// database named by a loaded, validated `config`.
+    pub async fn open(config: Config) -> Result<Self, StartupError> {
+        let (signing_key, created) = signing_key::load_or_generate(&config.signing_key_path)?;
+        if created {
+            tracing::info!(
+                key_id = signing_key.key_id(),
+                path = %config.signing_key_path.display(),
+                "created a new signing key"
+            );
+        }
+        if let Some(parent) = config
+            .database
+            .sqlite_file()
+            .as_deref()
+            .and_then(|f| f.parent())
+        {
+            std::fs::create_dir_all(parent).map_err(|error| StartupError::DatabaseDirectory {
+                path: parent.to_path_buf(),
+                error,
+            })?;
+        }
+        let database = Database::connect(&config.database.url).await?;
+        Ok(Self::new(config, signing_key, database))
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The current signing key.
+    pub fn signing_key(&self) -> &KeyPair {
+        &self.signing_key
+    }
+
+    /// The database.
+    pub fn database(&self) -> &Database {
+        &self.database
+    }
+}
+
+/// The whole HTTP application: `/health`, the client-server and server-server routes, Matrix
+/// errors for unknown paths (404) and wrong methods (405), CORS and request tracing.
+pub fn app(state: AppState) -> Router {
+    let state = Arc::new(state);
+    Router::new()
+        .route("/health", get(health))
+        .merge(client_api::router(Arc::clone(&state)))
+        .merge(federation::router(state))
+        .fallback(client_api::unrecognized_endpoint)
+        .method_not_allowed_fallback(client_api::unrecognized_method)
+        .route_layer(middleware::from_fn(record_route))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request| {
+                    // The path only: a query string may carry an access token.
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = request.uri().path(),
+                        route = tracing::field::Empty,
+                    )
+                })
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(cors())
+}
+
+/// `GET /health`: 200 `OK` while the server runs.
+async fn health() -> &'static str {
+    "OK"
+}
+
+/// Records the matched route (e.g. `/_matrix/key/v2/server/{key_id}`) on the request span.
+async fn record_route(request: Request, next: Next) -> Response {
+    if let Some(route) = request.extensions().get::<MatchedPath>() {
+        tracing::Span::current().record("route", route.as_str());
+    }
+    next.run(request).await
+}
+
+/// The CORS headers the spec asks of every endpoint (client-server § "Web Browser Clients"), so
+/// browser clients can call the API; answers `OPTIONS` pre-flight requests itself.
+fn cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
+        .allow_headers([
+            HeaderName::from_static("x-requested-with"),
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+        ])
+}

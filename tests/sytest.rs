@@ -1,0 +1,13 @@
+//! Sytest-style end-to-end scenarios: real servers, booted in-process on `127.0.0.1:0` with
+//! temporary SQLite databases, spoken to over HTTP; and the `concord` binary, run as a process.
+//! Modules live in `tests/sytest/`, numbered like sytest's areas; each test is named as a
+//! sentence.
+
+#[path = "sytest/harness.rs"]
+mod harness;
+#[path = "sytest/s00_cli.rs"]
+mod s00_cli;
+#[path = "sytest/s10_apidoc.rs"]
+mod s10_apidoc;
+#[path = "sytest/s49_server_keys.rs"]
+mod s49_server_keys;

@@ -1,0 +1,121 @@
+//! Boots a real Concord server in-process on a free loopback port, with its own temporary
+//! directory (config, SQLite database, signing key).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use concord::app::{app, AppState};
+use concord::config::Config;
+use tempfile::TempDir;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+/// What to vary in a test server's configuration.
+#[derive(Debug, Default, Clone)]
+pub struct Options {
+    /// `well_known.server`.
+    pub well_known_server: Option<String>,
+    /// `well_known.client`.
+    pub well_known_client: Option<String>,
+    /// Contents of the signing key file, written before the server starts.
+    pub signing_key_file: Option<String>,
+}
+
+/// A running server. Stops when dropped.
+pub struct TestServer {
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    /// The server name, `127.0.0.1:PORT` (so other servers could reach it by name).
+    pub server_name: String,
+    /// The loaded configuration.
+    pub config: Config,
+    /// Keeps the directory (config, database, key) alive while the server runs.
+    _dir: TempDir,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl TestServer {
+    /// A server with the default options.
+    pub async fn start() -> Self {
+        Self::start_with(Options::default()).await
+    }
+
+    /// A server with `options`.
+    pub async fn start_with(options: Options) -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let address: SocketAddr = listener.local_addr().expect("local address");
+        let server_name = address.to_string();
+        if let Some(key) = &options.signing_key_file {
+            let data = dir.path().join("data");
+            std::fs::create_dir_all(&data).expect("data directory");
+            std::fs::write(data.join("signing.key"), key).expect("key file");
+        }
+        let config_path = write_config(dir.path(), &server_name, &options);
+        let config = Config::load_with_env(&config_path, |_| None).expect("config");
+        let state = AppState::open(config.clone()).await.expect("server state");
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(concord::server::serve(app(state), vec![listener], async {
+            let _ = stopped.await;
+        }));
+        TestServer {
+            base_url: format!("http://{address}"),
+            server_name,
+            config,
+            _dir: dir,
+            stop: Some(stop),
+        }
+    }
+
+    /// `base_url` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// The signing key file.
+    pub fn signing_key_path(&self) -> PathBuf {
+        self.config.signing_key_path.clone()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Writes `homeserver.yaml` into `dir`; paths in it are relative to `dir`.
+fn write_config(dir: &Path, server_name: &str, options: &Options) -> PathBuf {
+    let optional = |value: &Option<String>| match value {
+        Some(value) => format!("{value:?}"),
+        None => "null".to_owned(),
+    };
+    let text = format!(
+        "server_name: {server_name:?}\n\
+         listeners:\n  - bind_address: 127.0.0.1\n    port: 0\n\
+         database:\n  url: \"sqlite://data/concord.db\"\n\
+         signing_key_path: data/signing.key\n\
+         logging:\n  level: warn\n\
+         well_known:\n  server: {}\n  client: {}\n",
+        optional(&options.well_known_server),
+        optional(&options.well_known_client),
+    );
+    let path = dir.join("homeserver.yaml");
+    std::fs::write(&path, text).expect("config file");
+    path
+}
+
+/// A plain HTTP client.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+/// GETs `url`, returning the status and the JSON body (`Null` if the body is not JSON).
+pub async fn get_json(url: &str) -> (u16, serde_json::Value) {
+    let response = client().get(url).send().await.expect("request");
+    let status = response.status().as_u16();
+    let body = response.json().await.unwrap_or(serde_json::Value::Null);
+    (status, body)
+}
