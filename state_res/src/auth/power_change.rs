@@ -66,31 +66,43 @@ pub(super) fn check_power_levels(
     );
     for user_id in keys_of(&old_users, &new_users) {
         let (old, new) = (find(&old_users, user_id), find(&new_users, user_id));
-        if old == new {
-            continue;
-        }
-        // 9.8.1: For each entry being changed in, or removed from, users, other than the
-        // sender's own entry: if the current value is greater than or equal to the sender's
-        // current power level, reject.
-        if let Some(current) = old.map(PowerLevel::Finite) {
-            if user_id != event.sender() && current >= sender {
-                return Err(AuthError::UserLevelNotBelowSender {
-                    user_id: user_id.to_owned(),
-                    current,
-                    sender,
-                });
-            }
-        }
-        // 9.9.1: For each entry being added to, or changed in, users: if the new value is
-        // greater than the sender's current power level, reject.
-        if let Some(new) = new.map(PowerLevel::Finite) {
-            if new > sender {
-                let key = format!("users.{user_id}");
-                return Err(AuthError::NewLevelAboveSender { key, new, sender });
-            }
-        }
+        check_user_entry(user_id, old, new, event.sender(), sender)?;
     }
     // 9.10: Otherwise, allow.
+    Ok(())
+}
+
+/// 9.8–9.9 for one entry of `users`.
+fn check_user_entry(
+    user_id: &str,
+    old: Option<i64>,
+    new: Option<i64>,
+    event_sender: &str,
+    sender: PowerLevel,
+) -> Result<(), AuthError> {
+    if old == new {
+        return Ok(());
+    }
+    // 9.8.1: For each entry being changed in, or removed from, users, other than the sender's
+    // own entry: if the current value is greater than or equal to the sender's current power
+    // level, reject.
+    if let Some(current) = old.map(PowerLevel::Finite) {
+        if user_id != event_sender && current >= sender {
+            return Err(AuthError::UserLevelNotBelowSender {
+                user_id: user_id.to_owned(),
+                current,
+                sender,
+            });
+        }
+    }
+    // 9.9.1: For each entry being added to, or changed in, users: if the new value is greater
+    // than the sender's current power level, reject.
+    if let Some(new) = new.map(PowerLevel::Finite) {
+        if new > sender {
+            let key = format!("users.{user_id}");
+            return Err(AuthError::NewLevelAboveSender { key, new, sender });
+        }
+    }
     Ok(())
 }
 
