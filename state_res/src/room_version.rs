@@ -67,8 +67,9 @@ pub struct RoomVersion {
     pub creator_is_sender: bool,
     /// v11+: `redacts` lives in the content of `m.room.redaction`.
     pub redacts_in_content: bool,
-    /// v6+: the `notifications` key of power levels is used for `@room` (affects auth of v6+
-    /// power level changes only through `v6-event-format`; kept for completeness).
+    /// v6+: changes to the `notifications` levels of `m.room.power_levels` are held to the
+    /// power level change rules like `events` (spec `rooms/v6.md` § "Authorisation rules", rules
+    /// 9.4–9.5; MSC2209).
     pub notifications_power_level: bool,
     /// v12+: the room id is `!` + the create event's reference hash, the create event has no
     /// `room_id` and is not listed in `auth_events`.
