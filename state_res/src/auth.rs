@@ -152,7 +152,7 @@ fn check_aliases(event: &Pdu) -> Result<(), AuthError> {
 /// v1–v2 rule 11: `m.room.redaction`.
 fn check_redaction(
     event: &Pdu,
-    levels: &PowerLevels,
+    levels: &PowerLevels<'_>,
     sender_level: PowerLevel,
 ) -> Result<(), AuthError> {
     // 11.1: If the sender's power level is greater than or equal to the redact level, allow.

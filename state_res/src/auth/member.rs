@@ -17,7 +17,7 @@ struct Membership<'a, 'e> {
     target: &'e str,
     sender_membership: Option<&'a str>,
     target_membership: Option<&'a str>,
-    levels: &'e PowerLevels,
+    levels: &'e PowerLevels<'e>,
 }
 
 impl Membership<'_, '_> {
@@ -37,7 +37,7 @@ pub(super) fn check_member(
     event: &Pdu,
     state: &RoomState<'_, '_>,
     create: &Pdu,
-    levels: &PowerLevels,
+    levels: &PowerLevels<'_>,
 ) -> Result<(), AuthError> {
     // 4.1: If there is no state_key property, or no membership property in content, reject.
     let target = event

@@ -17,7 +17,6 @@ use crate::canonical_json::{number_as_int, Object};
 use crate::pdu::Pdu;
 use crate::room_version::RoomVersion;
 use serde_json::Value;
-use std::collections::BTreeMap;
 use std::fmt;
 
 /// A power level: an integer, or the infinite level of a room version 12 creator.
@@ -126,136 +125,116 @@ pub fn room_creators<'a>(version: &RoomVersion, create: &'a Pdu) -> Vec<&'a str>
     creators
 }
 
-/// A room's power levels with the defaults filled in.
+/// A room's power levels with the spec's defaults, read from the power levels content on
+/// demand (a room's `users` map can be large; nothing is copied).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PowerLevels {
-    users: BTreeMap<String, i64>,
-    users_default: i64,
-    events: BTreeMap<String, i64>,
-    events_default: i64,
-    state_default: i64,
-    ban: i64,
-    redact: i64,
-    kick: i64,
-    invite: i64,
-    notifications: BTreeMap<String, i64>,
-    /// v12 creators, whose level is infinite.
-    infinite: Vec<String>,
+pub struct PowerLevels<'a> {
+    version: RoomVersion,
+    /// The `m.room.power_levels` content; `None` without a power levels event.
+    content: Option<&'a Object>,
+    /// The room creators (see [`room_creators`]).
+    creators: Vec<&'a str>,
 }
 
-impl PowerLevels {
+impl<'a> PowerLevels<'a> {
     /// The power levels of a room given its create event and current `m.room.power_levels` event
     /// (if any).
     pub fn from_state(
         version: &RoomVersion,
-        create: Option<&Pdu>,
-        power_levels: Option<&Pdu>,
+        create: Option<&'a Pdu>,
+        power_levels: Option<&'a Pdu>,
     ) -> Self {
-        let creators = create.map_or_else(Vec::new, |c| room_creators(version, c));
-        let mut levels = match power_levels {
-            Some(event) => Self::from_content(version, event.content()),
-            None => {
-                let mut levels = Self::from_content(version, &Object::new());
-                if !version.privileged_creators {
-                    // v1–v11 without a power levels event: the creator has 100.
-                    for creator in &creators {
-                        levels.users.insert((*creator).to_owned(), 100);
-                    }
-                }
-                levels
-            }
-        };
-        if version.privileged_creators {
-            levels.infinite = creators.into_iter().map(str::to_owned).collect();
+        Self {
+            version: *version,
+            content: power_levels.map(Pdu::content),
+            creators: create.map_or_else(Vec::new, |c| room_creators(version, c)),
         }
-        levels
     }
 
-    /// Power levels from `m.room.power_levels` content alone (no creators). Values that do not
-    /// parse for `version` are ignored, so the defaults apply.
-    pub fn from_content(version: &RoomVersion, content: &Object) -> Self {
-        let level = |key: &str, default: i64| {
-            content
-                .get(key)
-                .and_then(|v| parse_level(version, v))
-                .unwrap_or(default)
-        };
-        let map = |key: &str| -> BTreeMap<String, i64> {
-            content
-                .get(key)
-                .and_then(Value::as_object)
-                .map(|object| {
-                    object
-                        .iter()
-                        .filter_map(|(k, v)| Some((k.clone(), parse_level(version, v)?)))
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        let [users_default, events_default, state_default, ban, redact, kick, invite] =
-            LEVEL_KEYS.map(|(key, default)| level(key, default));
+    /// Power levels from `m.room.power_levels` content alone (no creators).
+    pub fn from_content(version: &RoomVersion, content: &'a Object) -> Self {
         Self {
-            users: map("users"),
-            users_default,
-            events: map("events"),
-            events_default,
-            state_default,
-            ban,
-            redact,
-            kick,
-            invite,
-            notifications: map("notifications"),
-            infinite: Vec::new(),
+            version: *version,
+            content: Some(content),
+            creators: Vec::new(),
         }
+    }
+
+    /// The level at `content[key]`, or (also when it does not parse) `default`.
+    fn level(&self, key: &str, default: i64) -> i64 {
+        self.content
+            .and_then(|content| content.get(key))
+            .and_then(|value| parse_level(&self.version, value))
+            .unwrap_or(default)
+    }
+
+    /// The level at `content[map][key]`, if present and parsable.
+    fn entry(&self, map: &str, key: &str) -> Option<i64> {
+        let value = self.content?.get(map)?.as_object()?.get(key)?;
+        parse_level(&self.version, value)
+    }
+
+    fn named(&self, key: &str) -> PowerLevel {
+        let default = LEVEL_KEYS
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or(0, |(_, d)| *d);
+        PowerLevel::Finite(self.level(key, default))
     }
 
     /// Whether `user_id` is a v12 creator (infinite power).
     pub fn is_privileged_creator(&self, user_id: &str) -> bool {
-        self.infinite.iter().any(|c| c == user_id)
+        self.version.privileged_creators && self.creators.contains(&user_id)
     }
 
-    /// A user's power level: infinite for v12 creators, else `users[user_id]`, else
-    /// `users_default`.
+    /// A user's power level: infinite for v12 creators; else `users[user_id]`, else
+    /// `users_default`; without a power levels event (v1–v11) 100 for the creator, 0 for others.
     pub fn user_level(&self, user_id: &str) -> PowerLevel {
         if self.is_privileged_creator(user_id) {
             return PowerLevel::Infinite;
         }
-        PowerLevel::Finite(
-            self.users
-                .get(user_id)
-                .copied()
-                .unwrap_or(self.users_default),
-        )
+        if self.content.is_none() {
+            let creator = self.creators.contains(&user_id);
+            return PowerLevel::Finite(if creator { 100 } else { 0 });
+        }
+        let listed = self.entry("users", user_id);
+        PowerLevel::Finite(listed.unwrap_or_else(|| self.level("users_default", 0)))
     }
 
     /// The level needed to send an event of `event_type`: `events[event_type]`, else
-    /// `state_default` for state events and `events_default` for others.
+    /// `state_default` (50) for state events and `events_default` (0) for others.
     pub fn event_level(&self, event_type: &str, is_state: bool) -> PowerLevel {
-        let default = if is_state {
-            self.state_default
-        } else {
-            self.events_default
-        };
-        PowerLevel::Finite(self.events.get(event_type).copied().unwrap_or(default))
+        let level = self.entry("events", event_type).unwrap_or_else(|| {
+            if is_state {
+                self.level("state_default", 50)
+            } else {
+                self.level("events_default", 0)
+            }
+        });
+        PowerLevel::Finite(level)
     }
 
+    /// `invite` (default 0).
     pub fn invite_level(&self) -> PowerLevel {
-        PowerLevel::Finite(self.invite)
+        self.named("invite")
     }
+    /// `kick` (default 50).
     pub fn kick_level(&self) -> PowerLevel {
-        PowerLevel::Finite(self.kick)
+        self.named("kick")
     }
+    /// `ban` (default 50).
     pub fn ban_level(&self) -> PowerLevel {
-        PowerLevel::Finite(self.ban)
+        self.named("ban")
     }
+    /// `redact` (default 50).
     pub fn redact_level(&self) -> PowerLevel {
-        PowerLevel::Finite(self.redact)
+        self.named("redact")
     }
 
     /// The level needed for a notification key such as `room` (`@room`; default 50).
     pub fn notification_level(&self, key: &str) -> PowerLevel {
         // The schema only defines `room`; other keys get the same default.
-        let level = self.notifications.get(key).copied();
+        let level = self.entry("notifications", key);
         PowerLevel::Finite(level.unwrap_or(NOTIFICATION_DEFAULT))
     }
 }
