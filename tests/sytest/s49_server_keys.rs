@@ -167,3 +167,39 @@ fn key_files_are_interchangeable_with_synapses_signedjson() {
         lines[1][..]
     );
 }
+
+/// Verifies a `/_matrix/key/v2/server` response the way Synapse's key fetcher does: every key in
+/// `verify_keys` must have signed the document, checked by `signedjson`.
+const VERIFY_KEYS_SCRIPT: &str = r#"
+import json, sys
+from signedjson.key import decode_verify_key_base64
+from signedjson.sign import verify_signed_json
+doc = json.load(sys.stdin)
+for key_id, key in doc["verify_keys"].items():
+    alg, version = key_id.split(":", 1)
+    verify_signed_json(doc, doc["server_name"], decode_verify_key_base64(alg, version, key["key"]))
+print("verified", len(doc["verify_keys"]))
+"#;
+
+#[tokio::test]
+async fn synapses_signedjson_verifies_our_server_keys() {
+    let Some(python) = python() else { return };
+    let server = TestServer::start().await;
+    let keys = fetch_keys(&server, "/_matrix/key/v2/server").await;
+    let mut child = std::process::Command::new(python)
+        .args(["-c", VERIFY_KEYS_SCRIPT])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run python");
+    let body = serde_json::to_vec(&keys).expect("JSON");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), &body).expect("write");
+    let output = child.wait_with_output().expect("python output");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "verified 1");
+}
