@@ -20,18 +20,16 @@
 //!
 //! Every `rule` of a file needs at least one allowing and one rejecting outcome.
 
-use serde_json::{json, Map, Value};
+mod auth_support {
+    pub mod fixture;
+}
+
+use auth_support::fixture::{self, versions};
+use serde_json::Value;
 use state_res::auth::{auth_types_for_event, check_auth, check_auth_events};
 use state_res::pdu::Pdu;
-use state_res::room_version::{EventIdFormat, RoomVersion};
+use state_res::room_version::RoomVersion;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-
-type Object = Map<String, Value>;
-
-const DEFAULT_ROOM_ID: &str = "!room:example.org";
-/// The room id of a v12 case whose state has no create event.
-const V12_ROOM_WITHOUT_CREATE: &str = "!AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-const DEFAULT_PREV: &str = "$prev:example.org";
 
 /// Every code the fixtures must exercise. `CreateHasRoomId` is absent: the PDU format rejects a
 /// v12 create event with a `room_id` first (`PduError.CreateWithRoomId`).
@@ -86,181 +84,25 @@ const CODES: &[&str] = &[
     "RedactionForbidden",
 ];
 
-fn fixture_dir() -> String {
-    format!("{}/tests/fixtures/auth", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn server_of(user_id: &str) -> &str {
-    user_id
-        .split_once(':')
-        .map_or("example.org", |(_, server)| server)
-}
-
-/// Completes partial events for one room version.
-struct Builder {
-    version: RoomVersion,
-    room_id: String,
-    create_id: Option<String>,
-    counter: usize,
-}
-
-impl Builder {
-    /// Builds the create event first (if any) to learn the room id and the create event id.
-    fn new(version: RoomVersion, events: &[&Value]) -> Self {
-        let mut builder = Builder {
-            version,
-            room_id: if version.room_id_is_create_hash {
-                V12_ROOM_WITHOUT_CREATE.to_owned()
-            } else {
-                DEFAULT_ROOM_ID.to_owned()
-            },
-            create_id: None,
-            counter: 0,
-        };
-        if let Some(create) = events.iter().find(|e| e["type"] == "m.room.create") {
-            let pdu = builder.build(create).expect("the create event builds");
-            builder.room_id = pdu.room_id().to_owned();
-            builder.create_id = Some(pdu.event_id().to_owned());
-        }
-        builder
-    }
-
-    fn event_ref(&self, id: &str) -> Value {
-        let id = match (id, &self.create_id) {
-            ("$create", Some(create_id)) => create_id.as_str(),
-            _ => id,
-        };
-        if self.version.event_id_format == EventIdFormat::Random {
-            json!([id, {"sha256": "aGFzaA"}])
-        } else {
-            json!(id)
-        }
-    }
-
-    fn refs(&self, ids: &[Value]) -> Value {
-        Value::Array(
-            ids.iter()
-                .map(|id| self.event_ref(id.as_str().expect("event ids are strings")))
-                .collect(),
-        )
-    }
-
-    fn complete(&mut self, partial: &Value, auth_ids: Option<&[String]>) -> Object {
-        let mut json = partial.as_object().expect("events are objects").clone();
-        let sender = json["sender"]
-            .as_str()
-            .expect("events have a sender")
-            .to_owned();
-        let is_create = json["type"] == "m.room.create";
-        let v12_create = is_create && self.version.room_id_is_create_hash;
-        if !json.contains_key("room_id") && !v12_create {
-            json.insert("room_id".into(), json!(self.room_id));
-        }
-        json.entry("content").or_insert_with(|| json!({}));
-        let prev = match json.remove("prev_events") {
-            Some(Value::Array(ids)) => ids,
-            _ if is_create => Vec::new(),
-            _ => vec![json!(DEFAULT_PREV)],
-        };
-        json.insert("prev_events".into(), self.refs(&prev));
-        let auth: Vec<Value> =
-            auth_ids.map_or_else(Vec::new, |ids| ids.iter().map(|id| json!(id)).collect());
-        json.insert("auth_events".into(), self.refs(&auth));
-        json.entry("depth").or_insert(json!(1));
-        json.entry("origin_server_ts")
-            .or_insert(json!(1_700_000_000_000u64));
-        json.entry("hashes")
-            .or_insert(json!({"sha256": "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU"}));
-        json.entry("signatures")
-            .or_insert(json!({server_of(&sender): {"ed25519:1": "c2lnbmF0dXJl"}}));
-        if self.version.event_id_format == EventIdFormat::Random {
-            // The create event's id is fixed, as it is built twice (for the room id first).
-            self.counter += 1;
-            let id = if is_create {
-                format!("$create:{}", server_of(&sender))
-            } else {
-                format!("$e{}:{}", self.counter, server_of(&sender))
-            };
-            json.entry("event_id").or_insert(json!(id));
-        } else {
-            json.remove("event_id");
-        }
-        json
-    }
-
-    fn build(&mut self, partial: &Value) -> Result<Pdu, String> {
-        self.build_with_auth(partial, None)
-    }
-
-    fn build_with_auth(&mut self, partial: &Value, auth: Option<&[String]>) -> Result<Pdu, String> {
-        let json = self.complete(partial, auth);
-        Pdu::from_json(json, &self.version).map_err(|e| {
-            let debug = format!("{e:?}");
-            let name = debug
-                .split(['(', ' ', '{'])
-                .next()
-                .unwrap_or_default()
-                .to_owned();
-            format!("PduError.{name}")
-        })
-    }
-}
-
-fn list<'a>(case: &'a Value, key: &str) -> Vec<&'a Value> {
-    case.get(key)
-        .and_then(Value::as_array)
-        .map_or_else(Vec::new, |items| items.iter().collect())
-}
-
 /// Runs one case in one room version; returns the outcome's name.
 fn run(case: &Value, version: RoomVersion) -> String {
-    let state = list(case, "state");
-    let auth = list(case, "auth_events");
-    let mut all: Vec<&Value> = state.clone();
-    all.extend(&auth);
-    let mut builder = Builder::new(version, &all);
-    let state: HashMap<(String, String), Pdu> = state
-        .iter()
-        .map(|partial| {
-            let pdu = builder
-                .build(partial)
-                .unwrap_or_else(|e| panic!("state event: {e}"));
-            let key = (
-                pdu.event_type().to_owned(),
-                pdu.state_key().unwrap_or_default().to_owned(),
-            );
-            (key, pdu)
-        })
-        .collect();
-    if case.get("auth_events").is_some() {
-        let auth: Vec<Pdu> = auth
-            .iter()
-            .map(|partial| {
-                builder
-                    .build(partial)
-                    .unwrap_or_else(|e| panic!("auth event: {e}"))
-            })
-            .collect();
-        let ids: Vec<String> = auth.iter().map(|a| a.event_id().to_owned()).collect();
-        let event = match builder.build_with_auth(&case["event"], Some(&ids)) {
-            Ok(event) => event,
-            Err(pdu_error) => return pdu_error,
-        };
-        let rejected: Vec<&str> = list(case, "rejected")
-            .iter()
-            .map(|i| ids[i.as_u64().expect("rejected holds indices") as usize].as_str())
-            .collect();
-        let refs: Vec<&Pdu> = auth.iter().collect();
-        return outcome(check_auth_events(&version, &event, &refs, |id| {
-            rejected.contains(&id)
-        }));
-    }
-    let event = match builder.build(&case["event"]) {
+    let built = fixture::build(case, version);
+    let event = match built.event {
         Ok(event) => event,
         Err(pdu_error) => return pdu_error,
     };
+    if let Some((auth, rejected)) = &built.auth {
+        let refs: Vec<&Pdu> = auth.iter().collect();
+        let is_rejected = |id: &str| rejected.iter().any(|r| r == id);
+        return outcome(check_auth_events(&version, &event, &refs, is_rejected));
+    }
+    let state: HashMap<(&str, &str), &Pdu> = built
+        .state
+        .iter()
+        .map(|pdu| ((pdu.event_type(), pdu.state_key().unwrap_or_default()), pdu))
+        .collect();
     outcome(check_auth(&version, &event, |kind: &str, key: &str| {
-        state.get(&(kind.to_owned(), key.to_owned()))
+        state.get(&(kind, key)).copied()
     }))
 }
 
@@ -289,16 +131,6 @@ fn run_selection(case: &Value, version: RoomVersion) -> BTreeSet<(String, String
     .collect()
 }
 
-fn versions(case: &Value) -> Vec<RoomVersion> {
-    list(case, "room_versions")
-        .iter()
-        .map(|id| {
-            let id = id.as_str().expect("room versions are strings");
-            RoomVersion::from_id(id).unwrap_or_else(|| panic!("unknown room version {id}"))
-        })
-        .collect()
-}
-
 #[derive(Default)]
 struct Tally {
     runs: usize,
@@ -309,9 +141,7 @@ struct Tally {
 }
 
 fn run_file(path: &std::path::Path, tally: &mut Tally) -> (usize, usize) {
-    let text = std::fs::read_to_string(path).unwrap();
-    let cases: Vec<Value> =
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let cases = fixture::load(path);
     let file = path.file_name().unwrap().to_string_lossy().into_owned();
     let mut runs = 0;
     let mut seen_names = BTreeSet::new();
@@ -359,12 +189,7 @@ fn run_file(path: &std::path::Path, tally: &mut Tally) -> (usize, usize) {
 
 #[test]
 fn every_auth_rule_fixture_gives_its_expected_outcome() {
-    let mut paths: Vec<_> = std::fs::read_dir(fixture_dir())
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|e| e == "json"))
-        .collect();
-    paths.sort();
+    let paths = fixture::fixture_files();
     assert!(!paths.is_empty());
     let mut tally = Tally::default();
     let (mut total_cases, mut total_runs) = (0, 0);
