@@ -72,6 +72,19 @@ const KNOWN_DIFFERENCES: &[(&str, &str, &[&str], &str)] = &[
         "Ruma parses notifications in every version; before v6 the rules (and Synapse) ignore it",
     ),
     (
+        "power_levels.json",
+        "adding a level whose default is above the sender's (only the new value counts, as in Synapse)",
+        ALL,
+        "Ruma (and gomatrixserverlib) compare the default for an absent current value; Synapse \
+         compares only values present (see also tests/fixtures/resolve/ruma_divergence_added_level_v10.json)",
+    ),
+    (
+        "power_levels.json",
+        "removing a level whose default is above the sender's (only the current value counts, as in Synapse)",
+        ALL,
+        "as above, for an absent new value",
+    ),
+    (
         "room_and_auth_events.json",
         "a state event of another room is rejected",
         ALL,
