@@ -16,6 +16,7 @@ mod database;
 mod error;
 mod listeners;
 mod logging;
+mod registration;
 mod template;
 mod well_known;
 
@@ -28,6 +29,7 @@ pub use database::{DatabaseConfig, DATABASE_URL_ENV};
 pub use error::{ConfigError, InvalidValue};
 pub use listeners::ListenerConfig;
 pub use logging::LoggingConfig;
+pub use registration::RegistrationConfig;
 pub use template::{render_config, DEFAULT_CONFIG, DEFAULT_SERVER_NAME};
 pub use well_known::WellKnownConfig;
 
@@ -55,6 +57,9 @@ pub struct Config {
     /// The `.well-known` discovery documents.
     #[serde(default)]
     pub well_known: WellKnownConfig,
+    /// Account registration and token lifetimes.
+    #[serde(default)]
+    pub registration: RegistrationConfig,
 }
 
 fn default_signing_key_path() -> PathBuf {
@@ -127,6 +132,7 @@ impl Config {
         }
         self.logging.validate()?;
         self.well_known.validate()?;
+        self.registration.validate()?;
         Ok(())
     }
 }

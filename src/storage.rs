@@ -4,8 +4,10 @@
 //! data structs and [`StorageError`]. The repository API is a set of `async fn`s on [`Database`],
 //! one file per concern:
 //!
-//! - `users`, `devices`, `tokens`: accounts;
-//!   access tokens are stored as SHA-256 hashes ([`TokenHash`]), never raw.
+//! - `users`, `devices`, `tokens`, `sessions`: accounts; access and refresh tokens are stored
+//!   as SHA-256 hashes ([`TokenHash`]), never raw; `sessions` creates and removes a device
+//!   with its tokens in one transaction and rotates refresh tokens.
+//! - `uia_sessions`: user-interactive authentication sessions.
 //! - `events`: PDUs with a monotonically increasing stream position.
 //! - `state`: room state snapshots as deltas with a bounded chain.
 //! - `server_keys`: our verify keys and cached remote server keys.
@@ -20,8 +22,10 @@ mod events;
 mod pool;
 mod row;
 mod server_keys;
+mod sessions;
 mod state;
 mod tokens;
+mod uia_sessions;
 mod users;
 
 #[cfg(test)]
@@ -34,8 +38,10 @@ pub use dialect::Dialect;
 pub use error::StorageError;
 pub use events::{NewEvent, StoredEvent, StreamPosition};
 pub use server_keys::{OwnVerifyKey, RemoteServerKey};
+pub use sessions::{NewSession, Refresh, RefreshToken};
 pub use state::{StateChange, StateGroupId, StateMap, MAX_DELTA_CHAIN};
 pub use tokens::{AccessToken, NewAccessToken, TokenHash};
+pub use uia_sessions::UiaSession;
 pub use users::{NewUser, User};
 
 /// A handle on the database: cheap to clone, shared by all services.

@@ -66,6 +66,20 @@ fn invalid_values_name_their_key() {
         invalid_key("server_name: a\nlogging: {level: \"info,=[\"}"),
         "logging.level"
     );
+    assert_eq!(
+        invalid_key("server_name: a\nregistration: {registration_tokens: [abc]}"),
+        "registration.registration_tokens"
+    );
+    assert_eq!(
+        invalid_key(
+            "server_name: a\nregistration: {enable_registration: true, registration_tokens: [\"a b\"]}"
+        ),
+        "registration.registration_tokens[0]"
+    );
+    assert_eq!(
+        invalid_key("server_name: a\nregistration: {registration_shared_secret: \"\"}"),
+        "registration.registration_shared_secret"
+    );
 }
 
 #[test]
@@ -114,4 +128,18 @@ fn the_environment_overrides_the_database_url() {
         .map(|e| e.to_string());
     assert!(error.unwrap_or_default().contains("CONCORD_DATABASE_URL"));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn registration_secrets_stay_out_of_debug_output() {
+    let config = parse(
+        "server_name: a\nregistration: {enable_registration: true, \
+         registration_tokens: [tok-secret], registration_shared_secret: shh-secret}",
+    );
+    assert_eq!(config.validate(), Ok(()));
+    let debug = format!("{config:?}");
+    assert!(
+        !debug.contains("tok-secret") && !debug.contains("shh-secret"),
+        "{debug}"
+    );
 }

@@ -3,6 +3,7 @@
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use super::sessions::delete_device_rows;
 use super::users::found;
 use super::{Database, StorageError};
 
@@ -128,20 +129,12 @@ impl Database {
         found(result.rows_affected(), device_id)
     }
 
-    /// Deletes a device and, in the same transaction, its access tokens.
+    /// Deletes a device and, in the same transaction, its access and refresh tokens.
+    /// [`StorageError::NotFound`] if the user has no such device.
     pub async fn delete_device(&self, user_id: &str, device_id: &str) -> Result<(), StorageError> {
         let mut tx = self.write.begin().await?;
-        sqlx::query("DELETE FROM access_tokens WHERE user_id = $1 AND device_id = $2")
-            .bind(user_id)
-            .bind(device_id)
-            .execute(&mut *tx)
-            .await?;
-        let result = sqlx::query("DELETE FROM devices WHERE user_id = $1 AND device_id = $2")
-            .bind(user_id)
-            .bind(device_id)
-            .execute(&mut *tx)
-            .await?;
-        found(result.rows_affected(), device_id)?;
+        let deleted = delete_device_rows(&mut tx, user_id, device_id).await?;
+        found(u64::from(deleted), device_id)?;
         tx.commit().await?;
         Ok(())
     }

@@ -5,5 +5,6 @@ mod accounts;
 mod events;
 mod migrations;
 mod server_keys;
+mod sessions;
 mod state;
 mod state_chain;

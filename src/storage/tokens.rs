@@ -5,8 +5,10 @@ use std::fmt::Write as _;
 
 use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
+use sqlx::AnyConnection;
 use sqlx::Row;
 
+use super::row::flag;
 use super::{Database, StorageError};
 
 /// The lowercase hex SHA-256 of an access token: the only form in which a token is stored or
@@ -23,6 +25,11 @@ impl TokenHash {
             // Writing to a String cannot fail.
             let _ = write!(hex, "{byte:02x}");
         }
+        TokenHash(hex)
+    }
+
+    /// A hash read back from the database.
+    pub(crate) fn from_stored(hex: String) -> Self {
         TokenHash(hex)
     }
 
@@ -52,6 +59,11 @@ pub struct NewAccessToken<'a> {
     pub created_ts: i64,
     /// Expiry, milliseconds since the Unix epoch, if the token expires.
     pub expires_ts: Option<i64>,
+    /// The refresh token issued with it, if the client asked for one.
+    pub refresh_token_hash: Option<&'a TokenHash>,
+    /// Whether its first use retires the refresh token its refresh token replaced (tokens
+    /// issued by `/refresh`).
+    pub retire_previous: bool,
 }
 
 /// A stored access token.
@@ -67,6 +79,10 @@ pub struct AccessToken {
     pub created_ts: i64,
     /// Expiry, milliseconds since the Unix epoch, if any.
     pub expires_ts: Option<i64>,
+    /// The refresh token issued with it, if any.
+    pub refresh_token_hash: Option<TokenHash>,
+    /// Whether its first use must retire the refresh token its refresh token replaced.
+    pub retire_previous: bool,
 }
 
 impl AccessToken {
@@ -82,6 +98,10 @@ impl AccessToken {
             device_id: row.try_get("device_id")?,
             created_ts: row.try_get("created_ts")?,
             expires_ts: row.try_get("expires_ts")?,
+            refresh_token_hash: row
+                .try_get::<Option<String>, _>("refresh_token_hash")?
+                .map(TokenHash),
+            retire_previous: flag(row, "retire_previous")?,
         })
     }
 }
@@ -89,18 +109,8 @@ impl AccessToken {
 impl Database {
     /// Stores a token. [`StorageError::Conflict`] if the same hash is already stored.
     pub async fn add_access_token(&self, token: &NewAccessToken<'_>) -> Result<(), StorageError> {
-        sqlx::query(
-            "INSERT INTO access_tokens (token_hash, user_id, device_id, created_ts, expires_ts) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(token.token_hash.as_str())
-        .bind(token.user_id)
-        .bind(token.device_id)
-        .bind(token.created_ts)
-        .bind(token.expires_ts)
-        .execute(&self.write)
-        .await?;
-        Ok(())
+        let mut conn = self.write.acquire().await?;
+        insert_access_token(&mut conn, token).await
     }
 
     /// The token with this hash, expired or not (see [`AccessToken::is_valid_at`]).
@@ -109,8 +119,8 @@ impl Database {
         token_hash: &TokenHash,
     ) -> Result<Option<AccessToken>, StorageError> {
         let row = sqlx::query(
-            "SELECT token_hash, user_id, device_id, created_ts, expires_ts \
-             FROM access_tokens WHERE token_hash = $1",
+            "SELECT token_hash, user_id, device_id, created_ts, expires_ts, refresh_token_hash, \
+             retire_previous FROM access_tokens WHERE token_hash = $1",
         )
         .bind(token_hash.as_str())
         .fetch_optional(&self.read)
@@ -143,4 +153,25 @@ impl Database {
         .await?;
         Ok(result.rows_affected())
     }
+}
+
+/// Inserts an access token on `conn` (a pool connection or a transaction).
+pub(crate) async fn insert_access_token(
+    conn: &mut AnyConnection,
+    token: &NewAccessToken<'_>,
+) -> Result<(), StorageError> {
+    sqlx::query(
+        "INSERT INTO access_tokens (token_hash, user_id, device_id, created_ts, expires_ts, \
+         refresh_token_hash, retire_previous) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(token.token_hash.as_str())
+    .bind(token.user_id)
+    .bind(token.device_id)
+    .bind(token.created_ts)
+    .bind(token.expires_ts)
+    .bind(token.refresh_token_hash.map(TokenHash::as_str))
+    .bind(token.retire_previous)
+    .execute(conn)
+    .await?;
+    Ok(())
 }

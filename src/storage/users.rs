@@ -100,7 +100,7 @@ impl Database {
     }
 
     /// Deactivates a user in one transaction: marks the account deactivated, removes its
-    /// password hash, and deletes all its access tokens and devices. The user id stays taken.
+    /// password hash, and deletes all its access tokens, refresh tokens and devices. The user id stays taken.
     pub async fn deactivate_user(&self, user_id: &str) -> Result<(), StorageError> {
         let mut tx = self.write.begin().await?;
         let result = sqlx::query(
@@ -111,14 +111,12 @@ impl Database {
         .execute(&mut *tx)
         .await?;
         found(result.rows_affected(), user_id)?;
-        sqlx::query("DELETE FROM access_tokens WHERE user_id = $1")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM devices WHERE user_id = $1")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
+        for table in ["access_tokens", "refresh_tokens", "devices"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         Ok(())
     }

@@ -22,6 +22,8 @@ fn token<'a>(hash: &'a TokenHash, user_id: &'a str, device: Option<&'a str>) -> 
         device_id: device,
         created_ts: 10,
         expires_ts: None,
+        refresh_token_hash: None,
+        retire_previous: false,
     }
 }
 
