@@ -23,6 +23,11 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::config::Config;
+use crate::services::accounts::Accounts;
+use crate::services::credentials::Credentials;
+use crate::services::devices::Devices;
+use crate::services::sessions::Sessions;
+use crate::services::uia::Uia;
 use crate::signing_key::{self, SigningKeyError};
 use crate::storage::{Database, StorageError};
 
@@ -51,15 +56,44 @@ pub struct AppState {
     config: Config,
     signing_key: KeyPair,
     database: Database,
+    sessions: Arc<Sessions>,
+    accounts: Accounts,
+    devices: Devices,
 }
 
 impl AppState {
-    /// A state from its parts.
+    /// A state from its parts; builds the services and hands each its collaborators.
     pub fn new(config: Config, signing_key: KeyPair, database: Database) -> Self {
+        let credentials = Arc::new(Credentials::new(
+            database.clone(),
+            config.server_name.clone(),
+        ));
+        let sessions = Arc::new(Sessions::new(
+            database.clone(),
+            Arc::clone(&credentials),
+            config.well_known.client.clone(),
+            config.registration.refreshable_access_token_lifetime_ms,
+        ));
+        let uia = Arc::new(Uia::new(
+            database.clone(),
+            credentials,
+            config.registration.registration_tokens.clone(),
+        ));
+        let accounts = Accounts::new(
+            database.clone(),
+            config.server_name.clone(),
+            config.registration.clone(),
+            Arc::clone(&sessions),
+            Arc::clone(&uia),
+        );
+        let devices = Devices::new(database.clone(), uia);
         Self {
             config,
             signing_key,
             database,
+            sessions,
+            accounts,
+            devices,
         }
     }
 

@@ -4,5 +4,6 @@ pub mod config;
 pub mod logging;
 pub mod password;
 pub mod server;
+pub mod services;
 pub mod signing_key;
 pub mod storage;

@@ -1,14 +1,165 @@
-//! The engine's implementations of the `client_api` and `federation` ports.
+//! The engine's implementations of the `client_api` and `federation` ports: each method hands
+//! over to the service that owns the operation.
 
-use client_api::ClientDiscoveryPort;
+use client_api::account_management::change_password;
+use client_api::account_registration::register;
+use client_api::device_management::Device;
+use client_api::session_management::{get_login_types, login, refresh};
+use client_api::synapse_admin::register_with_shared_secret;
+use client_api::uia::AuthData;
+use client_api::{
+    AccessTokenPort, AccountsPort, CapabilitiesPort, ClientDiscoveryPort, ClientUser, DevicesPort,
+    MatrixError, SessionPort, UiaError,
+};
 use federation::{ServerDiscoveryPort, ServerKeysPort};
+use serde_json::{json, Map, Value};
+use state_res::room_version::RoomVersion;
 use state_res::signing::KeyPair;
 
 use super::AppState;
 
+/// The room version new rooms get, advertised in `m.room_versions` (Synapse's default).
+pub const DEFAULT_ROOM_VERSION: &str = "10";
+
 impl ClientDiscoveryPort for AppState {
     fn homeserver_base_url(&self) -> Option<String> {
         self.config.well_known.client.clone()
+    }
+}
+
+impl AccessTokenPort for AppState {
+    async fn authenticate(&self, access_token: &str) -> Result<ClientUser, MatrixError> {
+        self.sessions.authenticate(access_token).await
+    }
+}
+
+impl SessionPort for AppState {
+    fn login_types(&self) -> Vec<get_login_types::LoginFlow> {
+        self.sessions.login_types()
+    }
+
+    async fn login(&self, request: login::Request) -> Result<login::Response, MatrixError> {
+        self.sessions.login(request).await
+    }
+
+    async fn refresh(&self, refresh_token: String) -> Result<refresh::Response, MatrixError> {
+        self.sessions.refresh(&refresh_token).await
+    }
+
+    async fn logout(&self, user: &ClientUser) -> Result<(), MatrixError> {
+        self.sessions.logout(user).await
+    }
+
+    async fn logout_all(&self, user: &ClientUser) -> Result<(), MatrixError> {
+        self.sessions.logout_all(user).await
+    }
+}
+
+impl AccountsPort for AppState {
+    async fn register(
+        &self,
+        kind: Option<String>,
+        request: register::Request,
+    ) -> Result<register::Response, UiaError> {
+        self.accounts.register(kind, request).await
+    }
+
+    async fn check_username_availability(&self, username: &str) -> Result<(), MatrixError> {
+        self.accounts.check_username_availability(username).await
+    }
+
+    async fn registration_token_validity(&self, token: &str) -> Result<bool, MatrixError> {
+        self.accounts.registration_token_validity(token)
+    }
+
+    async fn change_password(
+        &self,
+        user: &ClientUser,
+        request: change_password::Request,
+    ) -> Result<(), UiaError> {
+        self.accounts.change_password(user, request).await
+    }
+
+    async fn deactivate_account(
+        &self,
+        user: &ClientUser,
+        auth: Option<AuthData>,
+    ) -> Result<(), UiaError> {
+        self.accounts.deactivate_account(user, auth).await
+    }
+
+    async fn shared_secret_nonce(&self) -> Result<String, MatrixError> {
+        self.accounts.shared_secret_nonce()
+    }
+
+    async fn register_with_shared_secret(
+        &self,
+        request: register_with_shared_secret::Request,
+    ) -> Result<register::Response, MatrixError> {
+        self.accounts.register_with_shared_secret(request).await
+    }
+}
+
+impl DevicesPort for AppState {
+    async fn devices(&self, user: &ClientUser) -> Result<Vec<Device>, MatrixError> {
+        self.devices.devices(user).await
+    }
+
+    async fn device(&self, user: &ClientUser, device_id: &str) -> Result<Device, MatrixError> {
+        self.devices.device(user, device_id).await
+    }
+
+    async fn update_device(
+        &self,
+        user: &ClientUser,
+        device_id: &str,
+        display_name: Option<String>,
+    ) -> Result<(), MatrixError> {
+        self.devices
+            .update_device(user, device_id, display_name)
+            .await
+    }
+
+    async fn delete_devices(
+        &self,
+        user: &ClientUser,
+        device_ids: Vec<String>,
+        auth: Option<AuthData>,
+        operation: String,
+    ) -> Result<(), UiaError> {
+        self.devices
+            .delete_devices(user, device_ids, auth, operation)
+            .await
+    }
+}
+
+impl CapabilitiesPort for AppState {
+    async fn capabilities(&self, _user: &ClientUser) -> Result<Map<String, Value>, MatrixError> {
+        Ok(capabilities())
+    }
+}
+
+/// What every user may do: change their password and profile; third-party ids and login tokens
+/// are not supported; every implemented room version is stable.
+fn capabilities() -> Map<String, Value> {
+    let available: Map<String, Value> = RoomVersion::ALL
+        .iter()
+        .map(|version| {
+            let stability = if version.stable { "stable" } else { "unstable" };
+            (version.id.to_owned(), Value::from(stability))
+        })
+        .collect();
+    let capabilities = json!({
+        "m.change_password": {"enabled": true},
+        "m.room_versions": {"default": DEFAULT_ROOM_VERSION, "available": available},
+        "m.set_displayname": {"enabled": true},
+        "m.set_avatar_url": {"enabled": true},
+        "m.3pid_changes": {"enabled": false},
+        "m.get_login_token": {"enabled": false},
+    });
+    match capabilities {
+        Value::Object(map) => map,
+        _ => Map::new(),
     }
 }
 

@@ -6,12 +6,13 @@ use axum::routing::MethodFilter;
 use axum::Json;
 use serde::Serialize;
 
-use crate::endpoint::Endpoint;
+use crate::endpoint::{Auth, Endpoint};
 
 /// Method and path.
 pub const ENDPOINT: Endpoint = Endpoint {
     method: MethodFilter::GET,
     paths: &["/_matrix/client/versions"],
+    auth: Auth::None,
 };
 
 /// The versions we advertise: `r0.6.1` (the last r0 release, whose `/r0/` paths we register
