@@ -1,5 +1,6 @@
 //! Sytest-style end-to-end scenarios: real servers, booted in-process on `127.0.0.1:0` with
-//! temporary SQLite databases, spoken to over HTTP; and the `concord` binary, run as a process.
+//! temporary databases (SQLite, and PostgreSQL when `CONCORD_TEST_POSTGRES_URL` is set, see
+//! `harness/backend.rs`), spoken to over HTTP; and the `concord` binary, run as a process.
 //! Modules live in `tests/sytest/`, numbered like sytest's areas; each test is named as a
 //! sentence.
 
@@ -9,5 +10,11 @@ mod harness;
 mod s00_cli;
 #[path = "sytest/s10_apidoc.rs"]
 mod s10_apidoc;
+#[path = "sytest/s11_register.rs"]
+mod s11_register;
+#[path = "sytest/s12_login.rs"]
+mod s12_login;
+#[path = "sytest/s13_devices.rs"]
+mod s13_devices;
 #[path = "sytest/s49_server_keys.rs"]
 mod s49_server_keys;

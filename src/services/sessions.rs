@@ -288,3 +288,6 @@ impl Sessions {
             .map_err(internal)
     }
 }
+
+#[cfg(test)]
+mod tests;

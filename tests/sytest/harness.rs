@@ -1,5 +1,11 @@
 //! Boots a real Concord server in-process on a free loopback port, with its own temporary
-//! directory (config, SQLite database, signing key).
+//! directory (config, signing key, and the SQLite database or a fresh PostgreSQL schema: see
+//! `backend.rs`); `client.rs` holds the client-side helpers.
+
+#[path = "harness/backend.rs"]
+mod backend;
+#[path = "harness/client.rs"]
+mod client;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -10,6 +16,9 @@ use tempfile::TempDir;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+pub use backend::{each_backend, Backend};
+pub use client::{login, password_auth, password_login, post, register, request, whoami, Session};
+
 /// What to vary in a test server's configuration.
 #[derive(Debug, Default, Clone)]
 pub struct Options {
@@ -19,6 +28,27 @@ pub struct Options {
     pub well_known_client: Option<String>,
     /// Contents of the signing key file, written before the server starts.
     pub signing_key_file: Option<String>,
+    /// The database backend.
+    pub backend: Backend,
+    /// `registration.enable_registration`.
+    pub enable_registration: bool,
+    /// `registration.registration_tokens`.
+    pub registration_tokens: Vec<String>,
+    /// `registration.registration_shared_secret`.
+    pub registration_shared_secret: Option<String>,
+    /// `registration.refreshable_access_token_lifetime_ms` (default: the config's default).
+    pub refreshable_access_token_lifetime_ms: Option<u64>,
+}
+
+impl Options {
+    /// Open registration (`m.login.dummy`) on `backend`.
+    pub fn open_registration(backend: Backend) -> Self {
+        Options {
+            backend,
+            enable_registration: true,
+            ..Options::default()
+        }
+    }
 }
 
 /// A running server. Stops when dropped.
@@ -51,7 +81,11 @@ impl TestServer {
             std::fs::create_dir_all(&data).expect("data directory");
             std::fs::write(data.join("signing.key"), key).expect("key file");
         }
-        let config_path = write_config(dir.path(), &server_name, &options);
+        let database_url = match &options.backend {
+            Backend::Sqlite => "sqlite://data/concord.db".to_owned(),
+            Backend::Postgres(schemas) => schemas.create().await,
+        };
+        let config_path = write_config(dir.path(), &server_name, &database_url, &options);
         let config = Config::load_with_env(&config_path, |_| None).expect("config");
         let state = AppState::open(config.clone()).await.expect("server state");
         let (stop, stopped) = oneshot::channel::<()>();
@@ -87,7 +121,7 @@ impl Drop for TestServer {
 }
 
 /// Writes `homeserver.yaml` into `dir`; paths in it are relative to `dir`.
-fn write_config(dir: &Path, server_name: &str, options: &Options) -> PathBuf {
+fn write_config(dir: &Path, server_name: &str, database_url: &str, options: &Options) -> PathBuf {
     let optional = |value: &Option<String>| match value {
         Some(value) => format!("{value:?}"),
         None => "null".to_owned(),
@@ -95,12 +129,20 @@ fn write_config(dir: &Path, server_name: &str, options: &Options) -> PathBuf {
     let text = format!(
         "server_name: {server_name:?}\n\
          listeners:\n  - bind_address: 127.0.0.1\n    port: 0\n\
-         database:\n  url: \"sqlite://data/concord.db\"\n\
+         database:\n  url: {database_url:?}\n\
          signing_key_path: data/signing.key\n\
          logging:\n  level: warn\n\
-         well_known:\n  server: {}\n  client: {}\n",
+         well_known:\n  server: {}\n  client: {}\n\
+         registration:\n  enable_registration: {}\n  registration_tokens: {:?}\n  \
+         registration_shared_secret: {}\n  refreshable_access_token_lifetime_ms: {}\n",
         optional(&options.well_known_server),
         optional(&options.well_known_client),
+        options.enable_registration,
+        options.registration_tokens,
+        optional(&options.registration_shared_secret),
+        options
+            .refreshable_access_token_lifetime_ms
+            .unwrap_or(300_000),
     );
     let path = dir.join("homeserver.yaml");
     std::fs::write(&path, text).expect("config file");
