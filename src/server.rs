@@ -52,7 +52,11 @@ pub async fn serve(
         let signal = async move {
             let _ = stopped.wait_for(|stop| *stop).await;
         };
-        let server = axum::serve(listener, router.clone()).with_graceful_shutdown(signal);
+        // With the peer address, so requests know their client's IP (devices' `last_seen_ip`).
+        let service = router
+            .clone()
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let server = axum::serve(listener, service).with_graceful_shutdown(signal);
         tasks.spawn(async move { server.await });
     }
     shutdown.await;

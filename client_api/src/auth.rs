@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::net::IpAddr;
 
 use axum::extract::{FromRequestParts, Query};
 use axum::http::header::AUTHORIZATION;
@@ -14,10 +15,12 @@ use crate::MatrixError;
 /// Resolves access tokens; implemented by the engine.
 pub trait AccessTokenPort: Send + Sync + 'static {
     /// The user and device a raw access token belongs to, or 401 `M_UNKNOWN_TOKEN` (with
-    /// `soft_logout: true` for an expired token that can be refreshed).
+    /// `soft_logout: true` for an expired token that can be refreshed). `client_ip` is the
+    /// peer's address, when known (recorded as the device's `last_seen_ip`).
     fn authenticate(
         &self,
         access_token: &str,
+        client_ip: Option<IpAddr>,
     ) -> impl Future<Output = Result<ClientUser, MatrixError>> + Send;
 }
 

@@ -3,9 +3,10 @@
 //! [`Auth::AccessToken`], resolves the access token before the handler runs, so the handler
 //! receives a [`ClientUser`] or is never called.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::handler::Handler;
 use axum::response::IntoResponse;
 use axum::routing::{on, MethodFilter, MethodRouter};
@@ -63,7 +64,13 @@ where
         move |State(port): State<Arc<P>>, request: Request| async move {
             let (mut parts, body) = request.into_parts();
             let user = match access_token_of(&parts) {
-                Ok(token) => port.authenticate(&token).await,
+                Ok(token) => {
+                    let client_ip = parts
+                        .extensions
+                        .get::<ConnectInfo<SocketAddr>>()
+                        .map(|ConnectInfo(address)| address.ip());
+                    port.authenticate(&token, client_ip).await
+                }
                 Err(error) => Err(error),
             };
             match user {

@@ -1,6 +1,8 @@
 //! The engine's implementations of the `client_api` and `federation` ports: each method hands
 //! over to the service that owns the operation.
 
+use std::net::IpAddr;
+
 use client_api::account_management::change_password;
 use client_api::account_registration::register;
 use client_api::device_management::Device;
@@ -28,8 +30,12 @@ impl ClientDiscoveryPort for AppState {
 }
 
 impl AccessTokenPort for AppState {
-    async fn authenticate(&self, access_token: &str) -> Result<ClientUser, MatrixError> {
-        self.sessions.authenticate(access_token).await
+    async fn authenticate(
+        &self,
+        access_token: &str,
+        client_ip: Option<IpAddr>,
+    ) -> Result<ClientUser, MatrixError> {
+        self.sessions.authenticate(access_token, client_ip).await
     }
 }
 

@@ -1,11 +1,13 @@
 //! Who a user identifier names, and whether a password is theirs: shared by `POST /login` and
 //! the `m.login.password` UIA stage.
 
+use std::sync::OnceLock;
+
 use client_api::uia::UserIdentifier;
 use client_api::MatrixError;
 
 use super::{blocking, internal};
-use crate::password::verify_password;
+use crate::password::{hash_password, verify_password};
 use crate::storage::Database;
 
 /// The answer of a password check.
@@ -86,6 +88,11 @@ impl Credentials {
             }
         }
         let Some(user) = user else {
+            // As slow as a wrong password, so timing does not tell which user names exist.
+            let password = password.to_owned();
+            blocking(move || verify_password(&password, dummy_hash()))
+                .await?
+                .ok();
             return Ok(PasswordCheck::Invalid);
         };
         if user.deactivated {
@@ -105,6 +112,12 @@ impl Credentials {
             }
         }
     }
+}
+
+/// A hash to verify against when the user does not exist (made once, on first use).
+fn dummy_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| hash_password("not a password").unwrap_or_default())
 }
 
 /// 403 `M_FORBIDDEN` "Invalid username or password": the same answer whether the user is

@@ -2,6 +2,7 @@
 //! `/logout`, `/logout/all`, and issuing the tokens registration hands out.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 use client_api::session_management::{get_login_types, login, refresh};
@@ -18,6 +19,11 @@ use crate::storage::{Database, NewSession, Refresh, StorageError, TokenHash};
 const LAST_SEEN_INTERVAL_MS: i64 = 60_000;
 /// The longest device display name kept (Synapse's limit); longer initial names are cut.
 pub const MAX_DEVICE_DISPLAY_NAME_CHARS: usize = 100;
+
+/// A device: (user id, device id).
+type DeviceKey = (String, String);
+/// When and from where a device's last use was written.
+type LastSeen = (i64, Option<IpAddr>);
 
 /// What a login or registration asks for.
 #[derive(Clone, Debug)]
@@ -53,8 +59,8 @@ pub struct Sessions {
     /// `m.homeserver.base_url` for the login response's `well_known`.
     client_base_url: Option<String>,
     refreshable_lifetime_ms: u64,
-    /// When each device's `last_seen_ts` was last written.
-    last_seen: Mutex<HashMap<(String, String), i64>>,
+    /// When, and from where, each device's last use was last written.
+    last_seen: Mutex<HashMap<DeviceKey, LastSeen>>,
 }
 
 impl Sessions {
@@ -83,7 +89,11 @@ impl Sessions {
 
     /// Resolves an access token (spec § "Using access tokens"). The first use of a token issued
     /// by `/refresh` retires the refresh token it replaced.
-    pub async fn authenticate(&self, raw_token: &str) -> Result<ClientUser, MatrixError> {
+    pub async fn authenticate(
+        &self,
+        raw_token: &str,
+        client_ip: Option<IpAddr>,
+    ) -> Result<ClientUser, MatrixError> {
         let hash = TokenHash::of(raw_token);
         let token = self
             .database
@@ -107,7 +117,8 @@ impl Sessions {
                 .map_err(internal)?;
         }
         if let Some(device_id) = &token.device_id {
-            self.record_last_seen(&token.user_id, device_id, now).await;
+            self.record_last_seen(&token.user_id, device_id, now, client_ip)
+                .await;
         }
         Ok(ClientUser {
             user_id: token.user_id,
@@ -116,25 +127,32 @@ impl Sessions {
         })
     }
 
-    /// Writes `last_seen_ts` at most once a minute per device (a write per request would make
-    /// every read a write).
-    async fn record_last_seen(&self, user_id: &str, device_id: &str, now: i64) {
+    /// Writes the device's `last_seen_ts`/`last_seen_ip` at most once a minute per device, or
+    /// when the address changes (a write per request would make every read a write).
+    async fn record_last_seen(
+        &self,
+        user_id: &str,
+        device_id: &str,
+        now: i64,
+        client_ip: Option<IpAddr>,
+    ) {
         let key = (user_id.to_owned(), device_id.to_owned());
         {
             let Ok(mut seen) = self.last_seen.lock() else {
                 return;
             };
-            if seen
+            let recent = seen
                 .get(&key)
-                .is_some_and(|&at| now - at < LAST_SEEN_INTERVAL_MS)
-            {
+                .is_some_and(|&(at, ip)| now - at < LAST_SEEN_INTERVAL_MS && ip == client_ip);
+            if recent {
                 return;
             }
-            seen.insert(key, now);
+            seen.insert(key, (now, client_ip));
         }
+        let ip = client_ip.map(|ip| ip.to_canonical().to_string());
         let touched = self
             .database
-            .touch_device(user_id, device_id, now, None)
+            .touch_device(user_id, device_id, now, ip.as_deref())
             .await;
         if let Err(error) = touched {
             tracing::warn!(%error, "cannot record the device's last use");

@@ -49,6 +49,7 @@ async fn the_device_list_shows_every_login_with_its_last_use() {
             device["last_seen_ts"].as_i64().is_some_and(|ts| ts > 0),
             "{device}"
         );
+        assert_eq!(device["last_seen_ip"], "127.0.0.1", "{device}");
         assert!(
             device.get("display_name").is_none(),
             "absent when unset: {device}"

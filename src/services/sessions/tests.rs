@@ -44,7 +44,7 @@ async fn issued_tokens_are_stored_hashed_and_authenticate_their_device() {
             .expect("stored by hash");
         assert_eq!(stored.expires_ts, None);
         let user = sessions
-            .authenticate(&issued.access_token)
+            .authenticate(&issued.access_token, None)
             .await
             .expect("valid");
         assert_eq!(
@@ -63,7 +63,7 @@ async fn issued_tokens_are_stored_hashed_and_authenticate_their_device() {
         );
         assert!(device.last_seen_ts.is_some(), "the first use is recorded");
         let unknown = sessions
-            .authenticate("cat_unknown")
+            .authenticate("cat_unknown", None)
             .await
             .expect_err("unknown");
         assert_eq!(
@@ -82,7 +82,7 @@ async fn an_expired_refreshable_token_is_a_soft_logout() {
         assert_eq!(issued.expires_in_ms, Some(1));
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         let expired = sessions
-            .authenticate(&issued.access_token)
+            .authenticate(&issued.access_token, None)
             .await
             .expect_err("expired");
         assert_eq!(
