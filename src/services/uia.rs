@@ -213,10 +213,14 @@ impl Uia {
         let password = fields.password.as_deref().ok_or_else(|| {
             StageFailure::Retry(MatrixError::missing_param("Missing parameter: password"))
         })?;
+        // An unknown third-party id is a plain 403 (spec § "Password-based").
         let named = self
             .credentials
             .user_named(fields.identifier.as_ref(), fields.user.as_deref())
-            .map_err(StageFailure::Retry)?;
+            .map_err(|error| match error.status {
+                StatusCode::FORBIDDEN => StageFailure::Fatal(error),
+                _ => StageFailure::Retry(error),
+            })?;
         let check = self
             .credentials
             .check_password(&named, password)

@@ -113,6 +113,19 @@ async fn uia_sessions_are_bound_to_their_operation_and_user() {
             .authenticate(request("op-c", flows(), Some(direct)))
             .await
             .is_ok());
+        let third_party = json!({
+            "type": "m.login.password",
+            "password": "pw",
+            "identifier": {"type": "m.id.thirdparty", "medium": "email", "address": "a@b.c"},
+        });
+        let password_flow = || vec![vec![types::PASSWORD]];
+        assert_eq!(
+            error(
+                uia.authenticate(request("op-d", password_flow(), Some(third_party)))
+                    .await
+            ),
+            (403, "M_FORBIDDEN")
+        );
         let unknown = json!({"type": "m.login.unknown"});
         let failed = challenge(
             uia.authenticate(request(
