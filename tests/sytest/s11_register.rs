@@ -363,3 +363,41 @@ fn urlencode(text: &str) -> String {
         })
         .collect()
 }
+
+/// Synapse's own `register_new_matrix_user` script against our shared-secret API. Runs when
+/// `CONCORD_REGISTER_NEW_MATRIX_USER` names the script (from a `matrix-synapse` virtualenv);
+/// skipped otherwise.
+#[tokio::test]
+async fn synapses_register_new_matrix_user_script_creates_users() {
+    let Ok(script) = std::env::var("CONCORD_REGISTER_NEW_MATRIX_USER") else {
+        eprintln!("skipping: set CONCORD_REGISTER_NEW_MATRIX_USER to Synapse's script");
+        return;
+    };
+    let server = TestServer::start_with(Options {
+        registration_shared_secret: Some("script-secret".to_owned()),
+        ..Options::default()
+    })
+    .await;
+    let run = |user: &'static str, admin: &'static str, secret: &'static str| {
+        let (script, url) = (script.clone(), server.base_url.clone());
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(script)
+                .args(["-u", user, "-p", "pw", admin, "-k", secret, &url])
+                .output()
+                .expect("run register_new_matrix_user")
+        })
+    };
+    let output = run("ScriptAdmin", "-a", "script-secret")
+        .await
+        .expect("join");
+    assert!(output.status.success(), "{output:?}");
+    crate::harness::login(&server, "scriptadmin", "pw").await;
+    let output = run("other", "--no-admin", "wrong-secret")
+        .await
+        .expect("join");
+    assert!(!output.status.success(), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("HMAC incorrect"),
+        "{output:?}"
+    );
+}
