@@ -4,7 +4,9 @@
 //! - the result does not depend on the order of the input state sets (reversed, rotated and
 //!   shuffled orders);
 //! - resolving a single state set returns it unchanged;
-//! - resolving N copies of the same state set (N = 2–4) returns it.
+//! - resolving N copies of the same state set (N = 2–4) returns it;
+//! - repeating the state sets (to 65, past the 63 the auth difference tracks in one pass)
+//!   changes nothing.
 //!
 //! Room version 1 (state resolution v1, which Ruma does not implement) is covered here and by
 //! the fixtures only. `CONCORD_STATE_RES_DAGS` sets the number of DAGs per state resolution
@@ -20,7 +22,7 @@ use dag::generator::{describe_merge, generate, Merge};
 use dag::room::Room;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use state_res::resolve::StateMap;
 use state_res::room_version::RoomVersion;
 
@@ -60,6 +62,14 @@ fn check_merge(merge: &Merge<'_>, rng: &mut StdRng) -> u64 {
             "the order of the state sets changed the result\n{}",
             report()
         );
+        runs += 1;
+    }
+    // Repeating the state sets (here to 65 of them) changes nothing: the split and the auth
+    // difference only ask whether a key or an event is in every set.
+    if rng.gen_bool(0.1) {
+        let repeated: Vec<StateMap> = merge.sets.iter().cycle().take(65).cloned().collect();
+        let result = resolved(room, &repeated);
+        assert_eq!(&result, merge.resolved, "65 repeated sets\n{}", report());
         runs += 1;
     }
     // Single and repeated state sets.

@@ -2,17 +2,28 @@
 
 use super::{EventSource, ResolveError};
 use crate::pdu::Pdu;
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
+
+/// A hash map with a fast, randomly seeded hasher (foldhash), for the maps keyed by event ids
+/// and state keys that resolution fills and reads many times per call.
+pub(super) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Index of an event in a [`Graph`].
 pub(super) type Ix = u32;
 
 /// The events reachable from the state sets through `auth_events`, with their auth edges.
+///
+/// Events are numbered in the order they are found (the roots first, then breadth first), and
+/// their auth edges are stored flat: event `i`'s auth events are
+/// `edges[offsets[i]..offsets[i + 1]]`.
 pub(super) struct Graph<'a> {
     pub events: Vec<&'a Pdu>,
-    pub index: HashMap<&'a str, Ix>,
-    /// `auth[i]`: the indices of event `i`'s auth events.
-    pub auth: Vec<Vec<Ix>>,
+    pub index: FastMap<&'a str, Ix>,
+    edges: Vec<Ix>,
+    offsets: Vec<usize>,
+    /// The events in an order where each comes after its auth events.
+    auth_first: Vec<Ix>,
     pub rejected: Vec<bool>,
 }
 
@@ -24,49 +35,95 @@ impl<'a> Graph<'a> {
         roots: impl IntoIterator<Item = &'r str>,
         source: &impl EventSource<'a>,
     ) -> Result<Self, ResolveError> {
-        let mut graph = Graph {
-            events: Vec::new(),
-            index: HashMap::new(),
-            auth: Vec::new(),
-            rejected: Vec::new(),
-        };
-        let mut queue = Vec::new();
-        for id in roots {
-            if !graph.index.contains_key(id) {
-                let event = source
-                    .event(id)
-                    .ok_or_else(|| ResolveError::MissingEvent(id.to_owned()))?;
-                queue.push(graph.intern(event, room_id, source)?);
-            }
-        }
-        while let Some(ix) = queue.pop() {
-            let event = graph.events[ix as usize];
-            let mut edges = Vec::with_capacity(event.auth_events().len());
-            for auth_id in event.auth_events() {
-                let target = match graph.index.get(auth_id.as_str()) {
-                    Some(&target) => target,
-                    None => {
-                        let auth_event = source.event(auth_id).ok_or_else(|| {
-                            ResolveError::MissingAuthEvent {
-                                event: event.event_id().to_owned(),
-                                auth_event: auth_id.clone(),
-                            }
-                        })?;
-                        let target = graph.intern(auth_event, room_id, source)?;
-                        queue.push(target);
-                        target
-                    }
-                };
-                edges.push(target);
-            }
-            graph.auth[ix as usize] = edges;
-        }
-        graph.check_acyclic()?;
-        Ok(graph)
+        Self::build_indexed(room_id, roots, source).map(|(graph, _)| graph)
     }
 
-    fn intern(
+    /// [`Graph::build`], also returning the index of each root, in order.
+    pub fn build_indexed<'r>(
+        room_id: &str,
+        roots: impl IntoIterator<Item = &'r str>,
+        source: &impl EventSource<'a>,
+    ) -> Result<(Self, Vec<Ix>), ResolveError> {
+        let mut graph = Graph {
+            events: Vec::new(),
+            index: FastMap::default(),
+            edges: Vec::new(),
+            offsets: vec![0],
+            auth_first: Vec::new(),
+            rejected: Vec::new(),
+        };
+        let mut root_ixs = Vec::new();
+        for id in roots {
+            let ix = match graph.index.get(id) {
+                Some(&ix) => ix,
+                None => {
+                    let event = source
+                        .event(id)
+                        .filter(|found| found.event_id() == id)
+                        .ok_or_else(|| ResolveError::MissingEvent(id.to_owned()))?;
+                    let ix = graph.push(event, room_id, source)?;
+                    graph.index.insert(event.event_id(), ix);
+                    ix
+                }
+            };
+            root_ixs.push(ix);
+        }
+        // Breadth first, in index order, so that each event's edges are appended in turn. Each
+        // auth event id is hashed once: looked up, and inserted if new.
+        let mut next = 0;
+        while next < graph.events.len() {
+            let event = graph.events[next];
+            for auth_id in event.auth_events() {
+                let target = match graph.index.entry(auth_id.as_str()) {
+                    Entry::Occupied(found) => *found.get(),
+                    Entry::Vacant(slot) => {
+                        let auth_event = source
+                            .event(auth_id)
+                            .filter(|found| found.event_id() == auth_id)
+                            .ok_or_else(|| ResolveError::MissingAuthEvent {
+                                event: event.event_id().to_owned(),
+                                auth_event: auth_id.clone(),
+                            })?;
+                        let ix = Self::push_to(
+                            (&mut graph.events, &mut graph.rejected),
+                            auth_event,
+                            room_id,
+                            source,
+                        )?;
+                        *slot.insert(ix)
+                    }
+                };
+                graph.edges.push(target);
+            }
+            graph.offsets.push(graph.edges.len());
+            next += 1;
+        }
+        graph.sort_topologically()?;
+        Ok((graph, root_ixs))
+    }
+
+    /// The indices of event `ix`'s auth events.
+    pub fn auth(&self, ix: Ix) -> &[Ix] {
+        &self.edges[self.offsets[ix as usize]..self.offsets[ix as usize + 1]]
+    }
+
+    fn push(
         &mut self,
+        event: &'a Pdu,
+        room_id: &str,
+        source: &impl EventSource<'a>,
+    ) -> Result<Ix, ResolveError> {
+        Self::push_to(
+            (&mut self.events, &mut self.rejected),
+            event,
+            room_id,
+            source,
+        )
+    }
+
+    /// Appends `event` (checked to be in `room_id`) to the event list; returns its index.
+    fn push_to(
+        (events, rejected): (&mut Vec<&'a Pdu>, &mut Vec<bool>),
         event: &'a Pdu,
         room_id: &str,
         source: &impl EventSource<'a>,
@@ -78,11 +135,9 @@ impl<'a> Graph<'a> {
                 found: event.room_id().to_owned(),
             });
         }
-        let ix = self.events.len() as Ix;
-        self.index.insert(event.event_id(), ix);
-        self.events.push(event);
-        self.auth.push(Vec::new());
-        self.rejected.push(source.is_rejected(event.event_id()));
+        let ix = events.len() as Ix;
+        events.push(event);
+        rejected.push(source.is_rejected(event.event_id()));
         Ok(ix)
     }
 
@@ -98,12 +153,14 @@ impl<'a> Graph<'a> {
         self.events[ix as usize]
     }
 
-    /// Fails with the first event found on a cycle of auth edges (iterative three-colour DFS).
-    fn check_acyclic(&self) -> Result<(), ResolveError> {
+    /// Orders the events so that each comes after its auth events (a depth-first post-order),
+    /// failing with the first event found on a cycle of auth edges (three-colour DFS).
+    fn sort_topologically(&mut self) -> Result<(), ResolveError> {
         const WHITE: u8 = 0;
         const GREY: u8 = 1;
         const BLACK: u8 = 2;
         let mut colour = vec![WHITE; self.len()];
+        let mut order = Vec::with_capacity(self.len());
         let mut stack: Vec<(Ix, usize)> = Vec::new();
         for start in 0..self.len() as Ix {
             if colour[start as usize] != WHITE {
@@ -112,7 +169,7 @@ impl<'a> Graph<'a> {
             colour[start as usize] = GREY;
             stack.push((start, 0));
             while let Some(&mut (node, ref mut next)) = stack.last_mut() {
-                if let Some(&child) = self.auth[node as usize].get(*next) {
+                if let Some(&child) = self.auth(node).get(*next) {
                     *next += 1;
                     match colour[child as usize] {
                         WHITE => {
@@ -126,24 +183,42 @@ impl<'a> Graph<'a> {
                     }
                 } else {
                     colour[node as usize] = BLACK;
+                    order.push(node);
                     stack.pop();
                 }
             }
         }
+        self.auth_first = order;
         Ok(())
+    }
+
+    /// Every event, each after its auth events.
+    pub fn auth_first(&self) -> &[Ix] {
+        &self.auth_first
     }
 
     /// The union of the auth chains of `roots` (the events reachable through auth edges, not
     /// counting a root unless another root reaches it).
     pub fn auth_chain(&self, roots: impl IntoIterator<Item = Ix>) -> BitSet {
+        self.auth_chain_outside(roots, &BitSet::new(self.len()))
+    }
+
+    /// The auth chain of `roots` less `closed` and everything reached only through it, which
+    /// is exactly the chain less `closed` when `closed` holds the auth chain of each of its
+    /// events (as an auth chain does).
+    pub fn auth_chain_outside(
+        &self,
+        roots: impl IntoIterator<Item = Ix>,
+        closed: &BitSet,
+    ) -> BitSet {
         let mut seen = BitSet::new(self.len());
         let mut stack: Vec<Ix> = Vec::new();
         for root in roots {
-            stack.extend(&self.auth[root as usize]);
+            stack.extend(self.auth(root));
         }
         while let Some(ix) = stack.pop() {
-            if seen.insert(ix) {
-                stack.extend(&self.auth[ix as usize]);
+            if !closed.contains(ix) && seen.insert(ix) {
+                stack.extend(self.auth(ix));
             }
         }
         seen

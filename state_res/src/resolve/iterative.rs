@@ -1,13 +1,12 @@
 //! The iterative auth checks (spec `v2-state-res.md` § "Iterative auth checks").
 
-use super::graph::{Graph, Ix};
+use super::graph::{FastMap, Graph, Ix};
 use crate::auth::{auth_types_for_event, check_auth};
 use crate::pdu::Pdu;
 use crate::room_version::RoomVersion;
-use std::collections::HashMap;
 
 /// A room state during resolution: state key to event index, borrowing the keys from the events.
-pub(super) type PartialState<'a> = HashMap<(&'a str, &'a str), Ix>;
+pub(super) type PartialState<'a> = FastMap<(&'a str, &'a str), Ix>;
 
 /// Applies each event of `events`, in order, to `state` if the authorization rules allow it.
 ///
@@ -21,14 +20,14 @@ pub(super) fn iterative_auth_checks<'a>(
     state: &mut PartialState<'a>,
     v12_create: Option<&'a Pdu>,
 ) {
-    let mut auth: HashMap<(&'a str, &'a str), &'a Pdu> = HashMap::new();
+    let mut auth: FastMap<(&'a str, &'a str), &'a Pdu> = FastMap::default();
     for &ix in events {
         let event = graph.event(ix);
         let Some(state_key) = event.state_key() else {
             continue;
         };
         auth.clear();
-        for &auth_ix in &graph.auth[ix as usize] {
+        for &auth_ix in graph.auth(ix) {
             if !graph.rejected[auth_ix as usize] {
                 let auth_event = graph.event(auth_ix);
                 if let Some(key) = auth_event.state_key() {
@@ -47,7 +46,7 @@ pub(super) fn iterative_auth_checks<'a>(
             event.content(),
         );
         // A shared view with shorter key lifetimes, so the needed keys can be looked up.
-        let view: &HashMap<(&str, &str), Ix> = state;
+        let view: &FastMap<(&str, &str), Ix> = state;
         for (kind, key) in &needed {
             if let Some(&state_ix) = view.get(&(kind.as_str(), key.as_str())) {
                 if !graph.rejected[state_ix as usize] {

@@ -1,10 +1,10 @@
 //! The two orderings of state resolution v2 (spec `v2-state-res.md` § "Definitions").
 
-use super::graph::{BitSet, Graph, Ix};
+use super::graph::{BitSet, FastMap, Graph, Ix};
 use super::ResolveError;
 use crate::auth::PowerLevel;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 
 /// Reverse topological power ordering of `members` (whose membership is `in_set`): Kahn's
 /// algorithm over the auth edges inside the set, taking at each step the smallest candidate by
@@ -15,8 +15,10 @@ pub(super) fn reverse_topological_power(
     in_set: &BitSet,
     power: impl Fn(Ix) -> PowerLevel,
 ) -> Result<Vec<Ix>, ResolveError> {
-    let mut pending: HashMap<Ix, usize> = HashMap::with_capacity(members.len());
-    let mut dependents: HashMap<Ix, Vec<Ix>> = HashMap::with_capacity(members.len());
+    let mut pending: FastMap<Ix, usize> =
+        FastMap::with_capacity_and_hasher(members.len(), Default::default());
+    let mut dependents: FastMap<Ix, Vec<Ix>> =
+        FastMap::with_capacity_and_hasher(members.len(), Default::default());
     let mut heap = BinaryHeap::with_capacity(members.len());
     let key = |ix: Ix| {
         let event = graph.event(ix);
@@ -29,7 +31,7 @@ pub(super) fn reverse_topological_power(
     };
     for &ix in members {
         let mut count = 0;
-        for &auth in &graph.auth[ix as usize] {
+        for &auth in graph.auth(ix) {
             if in_set.contains(auth) {
                 count += 1;
                 dependents.entry(auth).or_default().push(ix);
@@ -62,7 +64,7 @@ pub(super) fn reverse_topological_power(
 
 /// The `m.room.power_levels` event among `ix`'s auth events.
 fn power_levels_auth_event(graph: &Graph<'_>, ix: Ix) -> Option<Ix> {
-    graph.auth[ix as usize].iter().copied().find(|&auth| {
+    graph.auth(ix).iter().copied().find(|&auth| {
         let event = graph.event(auth);
         event.event_type() == "m.room.power_levels" && event.state_key() == Some("")
     })
@@ -77,7 +79,7 @@ pub(super) fn mainline_order(
     power_levels: Option<Ix>,
 ) -> Vec<Ix> {
     // Position i of P_i in the mainline [P_0 = power_levels, P_1, ...].
-    let mut mainline: HashMap<Ix, usize> = HashMap::new();
+    let mut mainline: FastMap<Ix, usize> = FastMap::default();
     let mut next = power_levels;
     while let Some(p) = next {
         if mainline.insert(p, mainline.len()).is_some() {
@@ -86,7 +88,7 @@ pub(super) fn mainline_order(
         next = power_levels_auth_event(graph, p);
     }
     // Memoised positions of the power levels events met while walking down.
-    let mut known: HashMap<Ix, usize> = HashMap::new();
+    let mut known: FastMap<Ix, usize> = FastMap::default();
     let mut position = |ix: Ix| -> usize {
         let mut walked = Vec::new();
         let mut current = power_levels_auth_event(graph, ix);

@@ -20,7 +20,7 @@ pub(super) fn sender_power(
     let event = graph.event(ix);
     let mut power_levels = None;
     let mut create = v12_create;
-    for &auth in &graph.auth[ix as usize] {
+    for &auth in graph.auth(ix) {
         let auth_event = graph.event(auth);
         match (auth_event.event_type(), auth_event.state_key()) {
             ("m.room.power_levels", Some("")) => power_levels = Some(auth_event),

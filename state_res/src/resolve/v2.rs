@@ -9,49 +9,102 @@ use super::{EventSource, ResolveError, StateKey, StateMap};
 use crate::auth::is_power_event;
 use crate::pdu::Pdu;
 use crate::room_version::{RoomVersion, StateResVersion};
-use std::collections::BTreeMap;
 
-/// Splits the state sets into the unconflicted state map (keys present in every set with the
-/// same event) and the conflicted state set (every other event).
-pub(super) fn split(state_sets: &[StateMap]) -> (StateMap, Vec<&str>) {
-    let mut seen: BTreeMap<&StateKey, Vec<&str>> = BTreeMap::new();
-    for set in state_sets {
-        for (key, id) in set {
-            seen.entry(key).or_default().push(id);
+/// The state sets split by key (spec § "Unconflicted state map and conflicted state set"):
+/// the keys every set maps to the same event, and the others with each set's event, if any.
+pub(super) struct Split<'s> {
+    pub unconflicted: Vec<(&'s StateKey, &'s str)>,
+    pub conflicted: Vec<(&'s StateKey, Vec<Option<&'s str>>)>,
+}
+
+/// Splits the state sets in one merge of their sorted keys (each key is compared with the other
+/// sets' current keys only, not looked up).
+pub(super) fn split(state_sets: &[StateMap]) -> Split<'_> {
+    let mut heads: Vec<_> = state_sets.iter().map(|set| set.iter().peekable()).collect();
+    let mut split = Split {
+        unconflicted: Vec::new(),
+        conflicted: Vec::new(),
+    };
+    loop {
+        let mut smallest: Option<&StateKey> = None;
+        for head in &mut heads {
+            if let Some(&(key, _)) = head.peek() {
+                if smallest.is_none_or(|s| key < s) {
+                    smallest = Some(key);
+                }
+            }
+        }
+        let Some(key) = smallest else {
+            return split;
+        };
+        let values: Vec<Option<&str>> = heads
+            .iter_mut()
+            .map(|head| head.next_if(|(k, _)| *k == key).map(|(_, id)| id.as_str()))
+            .collect();
+        match values[0] {
+            Some(first) if values[1..].iter().all(|v| *v == Some(first)) => {
+                split.unconflicted.push((key, first));
+            }
+            _ => split.conflicted.push((key, values)),
         }
     }
-    let mut unconflicted = StateMap::new();
-    let mut conflicted = Vec::new();
-    for (key, mut ids) in seen {
-        let same = ids.len() == state_sets.len() && ids.iter().all(|id| *id == ids[0]);
-        if same {
-            unconflicted.insert(key.clone(), ids[0].to_owned());
-        } else {
-            ids.sort_unstable();
-            ids.dedup();
-            conflicted.extend(ids);
+}
+
+/// Checks that `event` may be listed under `(kind, state_key)`.
+fn check_key(event: &Pdu, id: &str, (kind, state_key): &StateKey) -> Result<(), ResolveError> {
+    match event.state_key() {
+        None => Err(ResolveError::NotAStateEvent(id.to_owned())),
+        Some(key) if key != state_key || event.event_type() != kind => {
+            Err(ResolveError::KeyMismatch {
+                event: id.to_owned(),
+                kind: kind.clone(),
+                state_key: state_key.clone(),
+            })
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+/// The graph index of each event of `split` (from `root_ixs`, the indices of the unconflicted
+/// events then of the conflicted ones, in split order), checked to be a state event of its key:
+/// the unconflicted events in order, and each state set's events for the conflicted keys.
+fn split_indices(
+    graph: &Graph<'_>,
+    split: &Split<'_>,
+    root_ixs: &[Ix],
+    sets: usize,
+) -> Result<(Vec<Ix>, Vec<Vec<Ix>>), ResolveError> {
+    let mut ixs = root_ixs.iter().copied();
+    let mut next = |key: &StateKey, id: &str| -> Result<Ix, ResolveError> {
+        let ix = ixs
+            .next()
+            .ok_or_else(|| ResolveError::MissingEvent(id.to_owned()))?;
+        check_key(graph.event(ix), id, key)?;
+        Ok(ix)
+    };
+    let unconflicted = split
+        .unconflicted
+        .iter()
+        .map(|(key, id)| next(key, id))
+        .collect::<Result<Vec<Ix>, _>>()?;
+    let mut per_set: Vec<Vec<Ix>> = vec![Vec::new(); sets];
+    for (key, values) in &split.conflicted {
+        for (set, value) in values.iter().enumerate() {
+            if let Some(id) = value {
+                per_set[set].push(next(key, id)?);
+            }
         }
     }
-    (unconflicted, conflicted)
+    Ok((unconflicted, per_set))
 }
 
 /// Checks that each state set maps keys to state events of that key.
 pub(super) fn check_keys(graph: &Graph<'_>, state_sets: &[StateMap]) -> Result<(), ResolveError> {
     for set in state_sets {
-        for ((kind, state_key), id) in set {
+        for (key, id) in set {
             let event = graph.ix(id).map(|ix| graph.event(ix));
             let event = event.ok_or_else(|| ResolveError::MissingEvent(id.clone()))?;
-            match event.state_key() {
-                None => return Err(ResolveError::NotAStateEvent(id.clone())),
-                Some(key) if key != state_key || event.event_type() != kind => {
-                    return Err(ResolveError::KeyMismatch {
-                        event: id.clone(),
-                        kind: kind.clone(),
-                        state_key: state_key.clone(),
-                    })
-                }
-                Some(_) => {}
-            }
+            check_key(event, id, key)?;
         }
     }
     Ok(())
@@ -79,18 +132,30 @@ pub(super) fn resolve<'a>(
     state_sets: &[StateMap],
     events: &impl EventSource<'a>,
 ) -> Result<StateMap, ResolveError> {
-    let (unconflicted, conflicted) = split(state_sets);
+    let split = split(state_sets);
     let create = v12_create(version, room_id, events)?;
-    let roots = state_sets
+    let conflicted_ids = split
+        .conflicted
         .iter()
-        .flat_map(|set| set.values().map(String::as_str))
+        .flat_map(|(_, values)| values.iter().flatten().copied());
+    let roots = split
+        .unconflicted
+        .iter()
+        .map(|(_, id)| *id)
+        .chain(conflicted_ids)
         .chain(create.map(Pdu::event_id));
-    let graph = Graph::build(room_id, roots, events)?;
-    check_keys(&graph, state_sets)?;
-    if conflicted.is_empty() {
-        return Ok(unconflicted);
+    let (graph, root_ixs) = Graph::build_indexed(room_id, roots, events)?;
+    let (unconflicted, per_set) = split_indices(&graph, &split, &root_ixs, state_sets.len())?;
+    let unconflicted_map = || -> StateMap {
+        let entries = split.unconflicted.iter();
+        entries
+            .map(|(key, id)| ((*key).clone(), (*id).to_owned()))
+            .collect()
+    };
+    if split.conflicted.is_empty() {
+        return Ok(unconflicted_map());
     }
-    let full = full_conflicted_set(version, &graph, state_sets, &conflicted);
+    let full = full_conflicted_set(version, &graph, &unconflicted, &per_set);
 
     // Step 1: power events of the full conflicted set, with the parts of their auth chains that
     // are in it, in reverse topological power order.
@@ -108,13 +173,11 @@ pub(super) fn resolve<'a>(
     let sorted_power = reverse_topological_power(&graph, &members, &chosen, power)?;
 
     // Step 2: iterative auth checks from the unconflicted state map (v2.1: from nothing).
-    let mut state: PartialState<'a> = PartialState::new();
+    let mut state: PartialState<'a> = PartialState::default();
     if version.state_res == StateResVersion::V2 {
-        for id in unconflicted.values() {
-            if let Some(ix) = graph.ix(id) {
-                let event = graph.event(ix);
-                state.insert((event.event_type(), event.state_key().unwrap_or("")), ix);
-            }
+        for &ix in &unconflicted {
+            let event = graph.event(ix);
+            state.insert((event.event_type(), event.state_key().unwrap_or("")), ix);
         }
     }
     iterative_auth_checks(version, &graph, &sorted_power, &mut state, create);
@@ -129,17 +192,21 @@ pub(super) fn resolve<'a>(
     // Step 4: iterative auth checks of those on top.
     iterative_auth_checks(version, &graph, &sorted_rest, &mut state, create);
 
-    // Step 5: the unconflicted state map wins.
-    let mut resolved: StateMap = state
+    // Step 5: the unconflicted state map wins. The entries are sorted while borrowed, so the
+    // map is built from sorted input.
+    for &ix in &unconflicted {
+        let event = graph.event(ix);
+        state.insert((event.event_type(), event.state_key().unwrap_or("")), ix);
+    }
+    let mut entries: Vec<((&str, &str), Ix)> = state.into_iter().collect();
+    entries.sort_unstable_by_key(|&(key, _)| key);
+    let resolved: StateMap = entries
         .into_iter()
         .map(|((kind, key), ix)| {
-            (
-                (kind.to_owned(), key.to_owned()),
-                graph.event(ix).event_id().to_owned(),
-            )
+            let id = graph.event(ix).event_id();
+            ((kind.to_owned(), key.to_owned()), id.to_owned())
         })
         .collect();
-    resolved.extend(unconflicted);
     Ok(resolved)
 }
 
@@ -147,22 +214,15 @@ pub(super) fn resolve<'a>(
 fn full_conflicted_set(
     version: &RoomVersion,
     graph: &Graph<'_>,
-    state_sets: &[StateMap],
-    conflicted: &[&str],
+    unconflicted: &[Ix],
+    per_set: &[Vec<Ix>],
 ) -> BitSet {
-    let chains: Vec<BitSet> = state_sets
-        .iter()
-        .map(|set| graph.auth_chain(set.values().filter_map(|id| graph.ix(id))))
-        .collect();
-    let mut union = BitSet::new(graph.len());
-    let mut intersection = chains[0].clone();
-    for chain in &chains {
-        union.union_with(chain);
-        intersection.intersect_with(chain);
-    }
-    let mut full = union;
-    full.subtract(&intersection);
-    let conflicted: Vec<Ix> = conflicted.iter().filter_map(|id| graph.ix(id)).collect();
+    let mut full = if per_set.len() < 64 {
+        auth_difference_by_marks(graph, unconflicted, per_set)
+    } else {
+        auth_difference_by_walks(graph, unconflicted, per_set)
+    };
+    let conflicted: Vec<Ix> = per_set.iter().flatten().copied().collect();
     for &ix in &conflicted {
         full.insert(ix);
     }
@@ -172,31 +232,86 @@ fn full_conflicted_set(
     full
 }
 
+/// The auth difference ∪*Cᵢ* − ∩*Cᵢ* in one pass over the auth edges: each event is marked with
+/// the state sets whose full auth chain *Cᵢ* holds it (bit *i*), marks flowing from events to
+/// their auth events, the events citing an event handled before it. Bit 63 marks the auth chain
+/// *K* of the unconflicted events, which every *Cᵢ* holds.
+fn auth_difference_by_marks(graph: &Graph<'_>, unconflicted: &[Ix], per_set: &[Vec<Ix>]) -> BitSet {
+    const COMMON: u64 = 1 << 63;
+    let mut roots = vec![0u64; graph.len()];
+    for &ix in unconflicted {
+        roots[ix as usize] |= COMMON;
+    }
+    for (set, events) in per_set.iter().enumerate() {
+        for &ix in events {
+            roots[ix as usize] |= 1 << set;
+        }
+    }
+    let mut marks = vec![0u64; graph.len()];
+    for &ix in graph.auth_first().iter().rev() {
+        let flowing = roots[ix as usize] | marks[ix as usize];
+        if flowing != 0 {
+            for &auth in graph.auth(ix) {
+                marks[auth as usize] |= flowing;
+            }
+        }
+    }
+    let every = (1u64 << per_set.len()) - 1;
+    let mut difference = BitSet::new(graph.len());
+    for (ix, &mark) in marks.iter().enumerate() {
+        if mark & COMMON == 0 && mark & every != 0 && mark & every != every {
+            difference.insert(ix as Ix);
+        }
+    }
+    difference
+}
+
+/// The auth difference for 64 state sets or more: the full auth chain of state set *i* is
+/// *K* ∪ *Dᵢ*, with *K* the auth chain of the unconflicted events and *Dᵢ* that of set *i*'s
+/// conflicted events, so ∪*Cᵢ* − ∩*Cᵢ* is ∪*Dᵢ'* − ∩*Dᵢ'* with *Dᵢ'* = *Dᵢ* − *K*: *K* is walked
+/// once, and each *Dᵢ'* without entering *K* (what lies below an event of *K* is in *K*).
+fn auth_difference_by_walks(graph: &Graph<'_>, unconflicted: &[Ix], per_set: &[Vec<Ix>]) -> BitSet {
+    let common = graph.auth_chain(unconflicted.iter().copied());
+    let mut union = BitSet::new(graph.len());
+    let mut intersection: Option<BitSet> = None;
+    for set in per_set {
+        let chain = graph.auth_chain_outside(set.iter().copied(), &common);
+        union.union_with(&chain);
+        match &mut intersection {
+            Some(intersection) => intersection.intersect_with(&chain),
+            None => intersection = Some(chain),
+        }
+    }
+    if let Some(intersection) = intersection {
+        union.subtract(&intersection);
+    }
+    union
+}
+
 /// Every event on an auth path from one conflicted state event to another, endpoints included
-/// (spec `rooms/v12.md` § "Conflicted state subgraph").
+/// (spec `rooms/v12.md` § "Conflicted state subgraph"): the events reachable from a conflicted
+/// event (themselves included) from which a conflicted event is reachable.
 fn conflicted_subgraph(graph: &Graph<'_>, conflicted: &[Ix]) -> BitSet {
-    // Events reachable from a conflicted event (the events themselves included).
-    let mut below = BitSet::new(graph.len());
-    let mut stack: Vec<Ix> = conflicted.to_vec();
-    while let Some(ix) = stack.pop() {
-        if below.insert(ix) {
-            stack.extend(&graph.auth[ix as usize]);
+    let mut is_conflicted = BitSet::new(graph.len());
+    for &ix in conflicted {
+        is_conflicted.insert(ix);
+    }
+    // Reachable from a conflicted event: an event is handled after the events citing it.
+    let mut below = is_conflicted.clone();
+    for &ix in graph.auth_first().iter().rev() {
+        if below.contains(ix) {
+            for &auth in graph.auth(ix) {
+                below.insert(auth);
+            }
         }
     }
-    // Of those, the ones from which a conflicted event is reachable: walk the reversed edges
-    // inside `below`, starting at the conflicted events.
-    let mut reverse: Vec<Vec<Ix>> = vec![Vec::new(); graph.len()];
-    for ix in below.iter() {
-        for &auth in &graph.auth[ix as usize] {
-            reverse[auth as usize].push(ix);
+    // Reaching a conflicted event: an event is handled after its auth events.
+    let mut reaching = is_conflicted;
+    for &ix in graph.auth_first() {
+        if graph.auth(ix).iter().any(|&auth| reaching.contains(auth)) {
+            reaching.insert(ix);
         }
     }
-    let mut subgraph = BitSet::new(graph.len());
-    let mut stack: Vec<Ix> = conflicted.to_vec();
-    while let Some(ix) = stack.pop() {
-        if subgraph.insert(ix) {
-            stack.extend(&reverse[ix as usize]);
-        }
-    }
-    subgraph
+    below.intersect_with(&reaching);
+    below
 }

@@ -108,7 +108,7 @@ pub fn rules(version: &RoomVersion) -> RoomVersionRules {
 /// A room's events in Ruma's types, with each event's auth chain.
 pub struct RumaRoom {
     pub rules: RoomVersionRules,
-    pub events: HashMap<OwnedEventId, RumaEvent>,
+    pub events: HashMap<OwnedEventId, RumaEvent, foldhash::fast::RandomState>,
 }
 
 pub type RumaStateMap = ruma_state_res::StateMap<OwnedEventId>;
