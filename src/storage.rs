@@ -10,6 +10,8 @@
 //! - `uia_sessions`: user-interactive authentication sessions.
 //! - `events`: PDUs with a monotonically increasing stream position.
 //! - `state`: room state snapshots as deltas with a bounded chain.
+//! - `room_events`: an accepted room event with its state, current state, forward extremity,
+//!   membership and transaction id in one transaction; `rooms`: the read side of those.
 //! - `server_keys`: our verify keys and cached remote server keys.
 //!
 //! See `pool` for the writer model and the SQLite settings, and
@@ -20,6 +22,8 @@ mod dialect;
 mod error;
 mod events;
 mod pool;
+mod room_events;
+mod rooms;
 mod row;
 mod server_keys;
 mod sessions;
@@ -37,6 +41,8 @@ pub use devices::Device;
 pub use dialect::Dialect;
 pub use error::StorageError;
 pub use events::{NewEvent, StoredEvent, StreamPosition};
+pub use room_events::{NewRoom, NewTransaction, PersistedEvent, RoomEventWrite};
+pub use rooms::{EventTransaction, Membership, Room};
 pub use server_keys::{OwnVerifyKey, RemoteServerKey};
 pub use sessions::{NewSession, Refresh, RefreshToken};
 pub use state::{StateChange, StateGroupId, StateMap, MAX_DELTA_CHAIN};

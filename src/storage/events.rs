@@ -6,7 +6,7 @@
 //! reader that has seen position `n` has seen every position below it.
 
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 use super::row::flag;
 use super::{Database, Dialect, StorageError};
@@ -96,31 +96,9 @@ impl Database {
         event: &NewEvent<'_>,
     ) -> Result<StreamPosition, StorageError> {
         let mut tx = self.write.begin().await?;
-        let position: i64 = sqlx::query_scalar(
-            "UPDATE streams SET position = position + 1 WHERE stream_name = 'events' \
-             RETURNING position",
-        )
-        .fetch_one(&mut *tx)
-        .await?;
-        sqlx::query(&format!(
-            "INSERT INTO events ({EVENT_COLUMNS}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-        ))
-        .bind(position)
-        .bind(event.event_id)
-        .bind(event.room_id)
-        .bind(event.event_type)
-        .bind(event.state_key)
-        .bind(event.sender)
-        .bind(event.origin_server_ts)
-        .bind(event.depth)
-        .bind(event.json)
-        .bind(event.rejection_reason)
-        .bind(event.outlier)
-        .execute(&mut *tx)
-        .await?;
+        let position = insert_event(&mut tx, event).await?;
         tx.commit().await?;
-        Ok(StreamPosition(position))
+        Ok(position)
     }
 
     /// The event's JSON, if stored.
@@ -199,4 +177,35 @@ impl Database {
         .await?;
         rows.iter().map(StoredEvent::from_row).collect()
     }
+}
+
+/// [`Database::persist_event`] inside the caller's transaction.
+pub(super) async fn insert_event(
+    conn: &mut AnyConnection,
+    event: &NewEvent<'_>,
+) -> Result<StreamPosition, StorageError> {
+    let position: i64 = sqlx::query_scalar(
+        "UPDATE streams SET position = position + 1 WHERE stream_name = 'events' \
+         RETURNING position",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query(&format!(
+        "INSERT INTO events ({EVENT_COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    ))
+    .bind(position)
+    .bind(event.event_id)
+    .bind(event.room_id)
+    .bind(event.event_type)
+    .bind(event.state_key)
+    .bind(event.sender)
+    .bind(event.origin_server_ts)
+    .bind(event.depth)
+    .bind(event.json)
+    .bind(event.rejection_reason)
+    .bind(event.outlier)
+    .execute(&mut *conn)
+    .await?;
+    Ok(StreamPosition(position))
 }

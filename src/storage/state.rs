@@ -25,7 +25,7 @@ use sqlx::AnyConnection;
 
 use self::chain::{load_chain, resolve_nids, resolve_strings};
 use self::intern::{insert_entries, intern_event_ids, intern_state_keys, Interned};
-use super::{Database, StorageError};
+use super::{Database, Dialect, StorageError};
 
 /// The longest chain of deltas between a state group and its full snapshot.
 pub const MAX_DELTA_CHAIN: i64 = 64;
@@ -59,27 +59,9 @@ impl Database {
         changes: &[StateChange<'_>],
     ) -> Result<StateGroupId, StorageError> {
         let mut tx = self.write.begin().await?;
-        let changes = intern_changes(&mut tx, self, changes).await?;
-        let snapshot = match parent {
-            None => Snapshot {
-                delta_base: None,
-                chain_length: 0,
-                entries: changes.into_iter().filter(|(_, e)| e.is_some()).collect(),
-            },
-            Some(parent) => plan_child(&mut tx, room_id, parent, changes).await?,
-        };
-        let group: i64 = sqlx::query_scalar(
-            "INSERT INTO state_groups (room_id, delta_base, chain_length) VALUES ($1, $2, $3) \
-             RETURNING state_group",
-        )
-        .bind(room_id)
-        .bind(snapshot.delta_base)
-        .bind(snapshot.chain_length)
-        .fetch_one(&mut *tx)
-        .await?;
-        insert_entries(&mut tx, self.dialect, group, &snapshot.entries).await?;
+        let group = insert_state_group(&mut tx, self.dialect, room_id, parent, changes).await?;
         tx.commit().await?;
-        Ok(StateGroupId(group))
+        Ok(group)
     }
 
     /// The full state of a group. [`StorageError::NotFound`] if the group does not exist.
@@ -147,16 +129,47 @@ impl Database {
     }
 }
 
+/// [`Database::store_state_snapshot`] inside the caller's transaction (the room engine stores
+/// an event and the state after it in one transaction).
+pub(super) async fn insert_state_group(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    room_id: &str,
+    parent: Option<StateGroupId>,
+    changes: &[StateChange<'_>],
+) -> Result<StateGroupId, StorageError> {
+    let changes = intern_changes(conn, dialect, changes).await?;
+    let snapshot = match parent {
+        None => Snapshot {
+            delta_base: None,
+            chain_length: 0,
+            entries: changes.into_iter().filter(|(_, e)| e.is_some()).collect(),
+        },
+        Some(parent) => plan_child(conn, room_id, parent, changes).await?,
+    };
+    let group: i64 = sqlx::query_scalar(
+        "INSERT INTO state_groups (room_id, delta_base, chain_length) VALUES ($1, $2, $3) \
+         RETURNING state_group",
+    )
+    .bind(room_id)
+    .bind(snapshot.delta_base)
+    .bind(snapshot.chain_length)
+    .fetch_one(&mut *conn)
+    .await?;
+    insert_entries(conn, dialect, group, &snapshot.entries).await?;
+    Ok(StateGroupId(group))
+}
+
 /// Interns keys and event ids; the last change of a key wins.
 async fn intern_changes(
     conn: &mut AnyConnection,
-    db: &Database,
+    dialect: Dialect,
     changes: &[StateChange<'_>],
 ) -> Result<BTreeMap<i64, Option<i64>>, StorageError> {
     let keys: Vec<(&str, &str)> = changes.iter().map(|(key, _)| *key).collect();
     let events: Vec<&str> = changes.iter().filter_map(|(_, event)| *event).collect();
-    let key_nids = intern_state_keys(conn, db.dialect, &keys).await?;
-    let event_nids = intern_event_ids(conn, db.dialect, &events).await?;
+    let key_nids = intern_state_keys(conn, dialect, &keys).await?;
+    let event_nids = intern_event_ids(conn, dialect, &events).await?;
     let mut interned = BTreeMap::new();
     for (key, event) in changes {
         let key_nid = lookup(&key_nids, &[key.0, key.1])?;

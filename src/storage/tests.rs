@@ -4,6 +4,7 @@
 mod accounts;
 mod events;
 mod migrations;
+mod rooms;
 mod server_keys;
 mod sessions;
 mod state;

@@ -1,0 +1,174 @@
+//! Rooms, their forward extremities and current memberships, and client transaction ids: the
+//! read side of what [`Database::persist_room_event`] writes.
+
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use super::{Database, StorageError};
+
+/// A room this server knows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Room {
+    /// The room id.
+    pub room_id: String,
+    /// The room version identifier.
+    pub room_version: String,
+    /// The create event's sender.
+    pub creator: String,
+    /// When the room was created or first seen (ms since the epoch).
+    pub created_ts: i64,
+}
+
+/// A user's current membership of a room.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Membership {
+    /// The user.
+    pub user_id: String,
+    /// `join`, `invite`, `leave`, `ban` or `knock`.
+    pub membership: String,
+    /// The member event in the room's current state.
+    pub event_id: String,
+}
+
+/// The client transaction an event was sent with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventTransaction {
+    /// The sender.
+    pub user_id: String,
+    /// The sending device (`""` for a token without one).
+    pub device_id: String,
+    /// The client's transaction id.
+    pub txn_id: String,
+}
+
+impl Membership {
+    fn from_row(row: &AnyRow) -> Result<Self, StorageError> {
+        Ok(Membership {
+            user_id: row.try_get("user_id")?,
+            membership: row.try_get("membership")?,
+            event_id: row.try_get("event_id")?,
+        })
+    }
+}
+
+impl Database {
+    /// The room, if this server knows it.
+    pub async fn get_room(&self, room_id: &str) -> Result<Option<Room>, StorageError> {
+        let row = sqlx::query(
+            "SELECT room_id, room_version, creator, created_ts FROM rooms WHERE room_id = $1",
+        )
+        .bind(room_id)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|row| {
+            Ok(Room {
+                room_id: row.try_get("room_id")?,
+                room_version: row.try_get("room_version")?,
+                creator: row.try_get("creator")?,
+                created_ts: row.try_get("created_ts")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// The room's forward extremities (events without children), sorted.
+    pub async fn forward_extremities(&self, room_id: &str) -> Result<Vec<String>, StorageError> {
+        Ok(sqlx::query_scalar(
+            "SELECT event_id FROM room_forward_extremities WHERE room_id = $1 ORDER BY event_id",
+        )
+        .bind(room_id)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// The user's current membership of the room, if they have a member event in its state.
+    pub async fn membership(
+        &self,
+        room_id: &str,
+        user_id: &str,
+    ) -> Result<Option<Membership>, StorageError> {
+        let row = sqlx::query(
+            "SELECT user_id, membership, event_id FROM room_memberships \
+             WHERE room_id = $1 AND user_id = $2",
+        )
+        .bind(room_id)
+        .bind(user_id)
+        .fetch_optional(&self.read)
+        .await?;
+        row.as_ref().map(Membership::from_row).transpose()
+    }
+
+    /// The rooms where the user's current membership is `membership`, sorted.
+    pub async fn rooms_with_membership(
+        &self,
+        user_id: &str,
+        membership: &str,
+    ) -> Result<Vec<String>, StorageError> {
+        Ok(sqlx::query_scalar(
+            "SELECT room_id FROM room_memberships WHERE user_id = $1 AND membership = $2 \
+             ORDER BY room_id",
+        )
+        .bind(user_id)
+        .bind(membership)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// The room's members whose current membership is `membership`, sorted by user id.
+    pub async fn members_with_membership(
+        &self,
+        room_id: &str,
+        membership: &str,
+    ) -> Result<Vec<Membership>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT user_id, membership, event_id FROM room_memberships \
+             WHERE room_id = $1 AND membership = $2 ORDER BY user_id",
+        )
+        .bind(room_id)
+        .bind(membership)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(Membership::from_row).collect()
+    }
+
+    /// The event a client transaction created, if it was seen before.
+    pub async fn transaction_event(
+        &self,
+        user_id: &str,
+        device_id: &str,
+        request_path: &str,
+        txn_id: &str,
+    ) -> Result<Option<String>, StorageError> {
+        Ok(sqlx::query_scalar(
+            "SELECT event_id FROM event_transactions WHERE user_id = $1 AND device_id = $2 \
+             AND request_path = $3 AND txn_id = $4",
+        )
+        .bind(user_id)
+        .bind(device_id)
+        .bind(request_path)
+        .bind(txn_id)
+        .fetch_optional(&self.read)
+        .await?)
+    }
+
+    /// The client transaction an event was sent with, if any.
+    pub async fn event_transaction(
+        &self,
+        event_id: &str,
+    ) -> Result<Option<EventTransaction>, StorageError> {
+        let row = sqlx::query(
+            "SELECT user_id, device_id, txn_id FROM event_transactions WHERE event_id = $1",
+        )
+        .bind(event_id)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|row| {
+            Ok(EventTransaction {
+                user_id: row.try_get("user_id")?,
+                device_id: row.try_get("device_id")?,
+                txn_id: row.try_get("txn_id")?,
+            })
+        })
+        .transpose()
+    }
+}
