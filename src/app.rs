@@ -26,6 +26,7 @@ use crate::config::Config;
 use crate::services::accounts::Accounts;
 use crate::services::credentials::Credentials;
 use crate::services::devices::Devices;
+use crate::services::rooms::{Rooms, DEFAULT_ROOM_VERSION};
 use crate::services::sessions::Sessions;
 use crate::services::uia::Uia;
 use crate::signing_key::{self, SigningKeyError};
@@ -59,6 +60,7 @@ pub struct AppState {
     sessions: Arc<Sessions>,
     accounts: Accounts,
     devices: Devices,
+    rooms: Rooms,
 }
 
 impl AppState {
@@ -87,6 +89,12 @@ impl AppState {
             Arc::clone(&uia),
         );
         let devices = Devices::new(database.clone(), uia);
+        let rooms = Rooms::new(
+            database.clone(),
+            config.server_name.clone(),
+            signing_key.clone(),
+            DEFAULT_ROOM_VERSION,
+        );
         Self {
             config,
             signing_key,
@@ -94,6 +102,7 @@ impl AppState {
             sessions,
             accounts,
             devices,
+            rooms,
         }
     }
 

@@ -7,7 +7,9 @@
 //! - [`sessions`]: access tokens, login, refresh, logout;
 //! - [`uia`]: user-interactive authentication, one module for every endpoint behind it;
 //! - [`accounts`]: registration, password change, deactivation, shared-secret registration;
-//! - [`devices`]: device management.
+//! - [`devices`]: device management;
+//! - [`rooms`]: the room engine (building, authorising and persisting events) and the room
+//!   endpoints built on it.
 //!
 //! Services answer with the client API's `MatrixError`/`UiaError`: they implement client-server
 //! semantics, and the error codes are part of them.
@@ -15,6 +17,7 @@
 pub mod accounts;
 pub mod credentials;
 pub mod devices;
+pub mod rooms;
 pub mod secrets;
 pub mod sessions;
 pub mod uia;

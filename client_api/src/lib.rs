@@ -10,10 +10,14 @@ pub mod account_registration;
 pub mod api_versions;
 pub mod auth;
 pub mod capabilities;
+pub mod client_event;
 pub mod device_management;
 pub mod endpoint;
 mod error;
 pub mod extract;
+pub mod room_creation;
+pub mod room_membership;
+pub mod room_participation;
 pub mod server_discovery;
 pub mod session_management;
 pub mod synapse_admin;
@@ -26,21 +30,39 @@ use axum::Router;
 pub use account_management::AccountsPort;
 pub use auth::{AccessToken, AccessTokenPort, ClientUser};
 pub use capabilities::CapabilitiesPort;
+pub use client_event::ClientEvent;
 pub use device_management::DevicesPort;
 pub use endpoint::{mount, Auth, Endpoint};
 pub use error::{unrecognized_endpoint, unrecognized_method, MatrixError};
+pub use room_creation::RoomCreationPort;
+pub use room_membership::RoomMembershipPort;
+pub use room_participation::RoomParticipationPort;
 pub use server_discovery::ClientDiscoveryPort;
 pub use session_management::SessionPort;
 pub use uia::{UiaChallenge, UiaError};
 
 /// Every port the client-server routes need, implemented by the engine.
 pub trait ClientPorts:
-    ClientDiscoveryPort + SessionPort + AccountsPort + DevicesPort + CapabilitiesPort
+    ClientDiscoveryPort
+    + SessionPort
+    + AccountsPort
+    + DevicesPort
+    + CapabilitiesPort
+    + RoomCreationPort
+    + RoomMembershipPort
+    + RoomParticipationPort
 {
 }
 
 impl<P> ClientPorts for P where
-    P: ClientDiscoveryPort + SessionPort + AccountsPort + DevicesPort + CapabilitiesPort
+    P: ClientDiscoveryPort
+        + SessionPort
+        + AccountsPort
+        + DevicesPort
+        + CapabilitiesPort
+        + RoomCreationPort
+        + RoomMembershipPort
+        + RoomParticipationPort
 {
 }
 
@@ -156,5 +178,89 @@ pub fn router<P: ClientPorts>(backend: Arc<P>) -> Router {
         &capabilities::get_capabilities::ENDPOINT,
         capabilities::get_capabilities::handler::<P>,
     );
+    let router = rooms_router(router);
     router.with_state(backend)
+}
+
+/// The room routes: creation, membership, and participation (sending and reading events).
+fn rooms_router<P: ClientPorts>(router: Router<Arc<P>>) -> Router<Arc<P>> {
+    use room_creation as creation;
+    use room_membership as membership;
+    use room_participation as participation;
+
+    let router = mount(
+        router,
+        &creation::create_room::ENDPOINT,
+        creation::create_room::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &membership::join_room_by_id::ENDPOINT,
+        membership::join_room_by_id::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &membership::join_room::ENDPOINT,
+        membership::join_room::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &membership::leave_room::ENDPOINT,
+        membership::leave_room::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &membership::invite_user::ENDPOINT,
+        membership::invite_user::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &membership::kick::ENDPOINT,
+        membership::kick::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &membership::ban::ENDPOINT,
+        membership::ban::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &membership::unban::ENDPOINT,
+        membership::unban::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &membership::get_joined_rooms::ENDPOINT,
+        membership::get_joined_rooms::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &participation::send_message::ENDPOINT,
+        participation::send_message::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &participation::set_room_state_with_key::ENDPOINT,
+        participation::set_room_state_with_key::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &participation::get_room_state::ENDPOINT,
+        participation::get_room_state::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &participation::get_room_state_with_key::ENDPOINT,
+        participation::get_room_state_with_key::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &participation::get_one_room_event::ENDPOINT,
+        participation::get_one_room_event::handler::<P>,
+    );
+    mount(
+        router,
+        &participation::get_joined_members_by_room::ENDPOINT,
+        participation::get_joined_members_by_room::handler::<P>,
+    )
 }

@@ -20,8 +20,10 @@ use state_res::signing::KeyPair;
 
 use super::AppState;
 
+mod rooms;
+
 /// The room version new rooms get, advertised in `m.room_versions` (Synapse's default).
-pub const DEFAULT_ROOM_VERSION: &str = "10";
+pub const DEFAULT_ROOM_VERSION: &str = crate::services::rooms::DEFAULT_ROOM_VERSION.id;
 
 impl ClientDiscoveryPort for AppState {
     fn homeserver_base_url(&self) -> Option<String> {

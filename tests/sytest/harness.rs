@@ -6,6 +6,8 @@
 mod backend;
 #[path = "harness/client.rs"]
 mod client;
+#[path = "harness/rooms.rs"]
+pub mod rooms;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

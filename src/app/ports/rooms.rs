@@ -1,0 +1,126 @@
+//! The room ports: creation, membership and participation, all answered by the room engine
+//! (`services::rooms`).
+
+use std::collections::BTreeMap;
+
+use client_api::room_creation::create_room;
+use client_api::room_membership::{MembershipAction, TargetRequest};
+use client_api::room_participation::RoomMember;
+use client_api::{
+    ClientEvent, ClientUser, MatrixError, RoomCreationPort, RoomMembershipPort,
+    RoomParticipationPort,
+};
+use serde_json::{Map, Value};
+
+use crate::app::AppState;
+
+impl RoomCreationPort for AppState {
+    async fn create_room(
+        &self,
+        user: &ClientUser,
+        request: create_room::Request,
+    ) -> Result<String, MatrixError> {
+        self.rooms.create_room(user, request).await
+    }
+}
+
+impl RoomMembershipPort for AppState {
+    async fn join_room(
+        &self,
+        user: &ClientUser,
+        room_id_or_alias: &str,
+        reason: Option<String>,
+    ) -> Result<String, MatrixError> {
+        self.rooms.join_room(user, room_id_or_alias, reason).await
+    }
+
+    async fn leave_room(
+        &self,
+        user: &ClientUser,
+        room_id: &str,
+        reason: Option<String>,
+    ) -> Result<(), MatrixError> {
+        self.rooms.leave_room(user, room_id, reason).await
+    }
+
+    async fn change_membership(
+        &self,
+        user: &ClientUser,
+        room_id: &str,
+        action: MembershipAction,
+        request: TargetRequest,
+    ) -> Result<(), MatrixError> {
+        self.rooms
+            .change_membership(user, room_id, action, request)
+            .await
+    }
+
+    async fn joined_rooms(&self, user: &ClientUser) -> Result<Vec<String>, MatrixError> {
+        self.rooms.joined_rooms(user).await
+    }
+}
+
+impl RoomParticipationPort for AppState {
+    async fn send_message(
+        &self,
+        user: &ClientUser,
+        room_id: &str,
+        event_type: &str,
+        txn_id: &str,
+        content: Map<String, Value>,
+    ) -> Result<String, MatrixError> {
+        self.rooms
+            .send_message(user, room_id, event_type, txn_id, content)
+            .await
+    }
+
+    async fn set_room_state(
+        &self,
+        user: &ClientUser,
+        room_id: &str,
+        event_type: &str,
+        state_key: &str,
+        content: Map<String, Value>,
+    ) -> Result<String, MatrixError> {
+        self.rooms
+            .set_state(user, room_id, event_type, state_key, content)
+            .await
+    }
+
+    async fn room_state(
+        &self,
+        user: &ClientUser,
+        room_id: &str,
+    ) -> Result<Vec<ClientEvent>, MatrixError> {
+        self.rooms.room_state(user, room_id).await
+    }
+
+    async fn room_state_event(
+        &self,
+        user: &ClientUser,
+        room_id: &str,
+        event_type: &str,
+        state_key: &str,
+    ) -> Result<ClientEvent, MatrixError> {
+        self.rooms
+            .room_state_event(user, room_id, event_type, state_key)
+            .await
+    }
+
+    async fn room_event(
+        &self,
+        user: &ClientUser,
+        room_id: &str,
+        event_id: &str,
+    ) -> Result<ClientEvent, MatrixError> {
+        self.rooms.room_event(user, room_id, event_id).await
+    }
+
+    async fn joined_members(
+        &self,
+        user: &ClientUser,
+        room_id: &str,
+    ) -> Result<BTreeMap<String, RoomMember>, MatrixError> {
+        self.rooms.joined_members(user, room_id).await
+    }
+}

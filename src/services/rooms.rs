@@ -1,0 +1,74 @@
+//! The room engine: every local event is a real PDU, built on the room's current state and
+//! forward extremity, hashed and signed with the server key, authorised by
+//! `state_res::auth` against the state before it, and persisted with the state after it.
+//!
+//! - [`locks`]: one write lock per room, so concurrent sends keep the DAG linear;
+//! - [`head`]: a room's tip (version, current state, forward extremities) as the next event
+//!   sees it;
+//! - [`builder`]: an event template → a signed [`Pdu`](state_res::pdu::Pdu);
+//! - [`append`]: build, authorise, persist, advance the head — the one write path;
+//! - [`create`] and [`presets`]: `POST /createRoom`;
+//! - [`membership`]: join, leave, invite, kick, ban, unban;
+//! - [`send`]: message and state events, with transaction ids;
+//! - [`read`], [`visibility`], [`client_event`]: state, events and members as clients see them;
+//! - [`errors`]: how engine failures reach the client.
+
+mod append;
+mod builder;
+mod client_event;
+mod create;
+mod errors;
+mod head;
+mod locks;
+mod membership;
+mod presets;
+mod read;
+mod send;
+pub mod visibility;
+
+use state_res::ids::check_room_id;
+use state_res::room_version::RoomVersion;
+use state_res::signing::KeyPair;
+
+use client_api::MatrixError;
+
+use crate::storage::Database;
+
+use self::locks::RoomLocks;
+
+/// The room version new rooms get unless the client asks for another (Synapse's default).
+pub const DEFAULT_ROOM_VERSION: RoomVersion = RoomVersion::V10;
+
+/// The room service.
+#[derive(Debug)]
+pub struct Rooms {
+    database: Database,
+    server_name: String,
+    signing_key: KeyPair,
+    default_version: RoomVersion,
+    locks: RoomLocks,
+}
+
+impl Rooms {
+    /// A room service for `server_name`, signing with `signing_key`.
+    pub fn new(
+        database: Database,
+        server_name: String,
+        signing_key: KeyPair,
+        default_version: RoomVersion,
+    ) -> Self {
+        Self {
+            database,
+            server_name,
+            signing_key,
+            default_version,
+            locks: RoomLocks::default(),
+        }
+    }
+}
+
+/// 400 `M_INVALID_PARAM` unless `room_id` is a room id.
+fn valid_room_id(room_id: &str) -> Result<(), MatrixError> {
+    check_room_id(room_id)
+        .map_err(|error| MatrixError::invalid_param(format!("Invalid room id: {error}")))
+}

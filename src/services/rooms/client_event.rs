@@ -1,0 +1,54 @@
+//! Stored events in the client format (client-server API § "Room event format"): the content,
+//! ids, sender and timestamps of the PDU, `redacts` where the room version keeps it at the top
+//! level, and `unsigned.age`; `unsigned.transaction_id` only for the device that sent it.
+
+use client_api::{ClientEvent, ClientUser};
+use serde_json::{json, Value};
+use state_res::canonical_json::Object;
+
+use client_api::MatrixError;
+
+use super::errors::corrupt;
+use crate::storage::{EventTransaction, StoredEvent};
+
+/// `stored` as clients see it, `now` in ms since the epoch.
+pub(super) fn client_event(stored: &StoredEvent, now: i64) -> Result<ClientEvent, MatrixError> {
+    let mut json: Object = serde_json::from_str(&stored.json)
+        .map_err(|e| corrupt(format!("event {} is not JSON: {e}", stored.event_id)))?;
+    let mut unsigned = Object::new();
+    unsigned.insert(
+        "age".to_owned(),
+        json!(now.saturating_sub(stored.origin_server_ts).max(0)),
+    );
+    Ok(ClientEvent {
+        content: json.remove("content").unwrap_or_else(|| json!({})),
+        event_id: stored.event_id.clone(),
+        origin_server_ts: stored.origin_server_ts,
+        room_id: stored.room_id.clone(),
+        sender: stored.sender.clone(),
+        state_key: stored.state_key.clone(),
+        event_type: stored.event_type.clone(),
+        redacts: json
+            .get("redacts")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        unsigned,
+    })
+}
+
+/// Adds `unsigned.transaction_id` if `user`'s device sent the event.
+pub(super) fn add_transaction_id(
+    event: &mut ClientEvent,
+    transaction: Option<EventTransaction>,
+    user: &ClientUser,
+) {
+    let Some(transaction) = transaction else {
+        return;
+    };
+    let device_id = user.device_id.as_deref().unwrap_or_default();
+    if transaction.user_id == user.user_id && transaction.device_id == device_id {
+        event
+            .unsigned
+            .insert("transaction_id".to_owned(), json!(transaction.txn_id));
+    }
+}

@@ -1,0 +1,136 @@
+//! Sending events: `PUT /rooms/{roomId}/send/{eventType}/{txnId}` (message events, idempotent
+//! per device, endpoint path and transaction id) and `PUT /rooms/{roomId}/state/…` (state
+//! events; re-sending the current content as its sender changes nothing, as in Synapse).
+//!
+//! The transaction id is looked up before taking the room's lock (a retry costs one read) and
+//! again under it (two concurrent retries send once); it is stored in the transaction that
+//! stores the event.
+
+use client_api::{ClientUser, MatrixError};
+use serde_json::Value;
+use state_res::auth::PowerLevels;
+use state_res::canonical_json::Object;
+use tracing::instrument;
+
+use super::builder::EventTemplate;
+use super::head::RoomHead;
+use super::{valid_room_id, Rooms};
+use crate::services::{internal, now_ms};
+use crate::storage::NewTransaction;
+
+const REDACTION: &str = "m.room.redaction";
+
+impl Rooms {
+    /// Sends a message event and returns its id (the first one's, for a repeated transaction).
+    #[instrument(skip_all, fields(user = %user.user_id, room = room_id, event_type))]
+    pub async fn send_message(
+        &self,
+        user: &ClientUser,
+        room_id: &str,
+        event_type: &str,
+        txn_id: &str,
+        content: Object,
+    ) -> Result<String, MatrixError> {
+        valid_room_id(room_id)?;
+        let device_id = user.device_id.as_deref().unwrap_or_default();
+        let request_path = format!("rooms/{room_id}/send/{event_type}");
+        let earlier = || async {
+            self.database
+                .transaction_event(&user.user_id, device_id, &request_path, txn_id)
+                .await
+                .map_err(internal)
+        };
+        if let Some(event_id) = earlier().await? {
+            return Ok(event_id);
+        }
+        let _lock = self.locks.lock(room_id).await;
+        if let Some(event_id) = earlier().await? {
+            return Ok(event_id);
+        }
+        let mut head = self.room_head(room_id).await?;
+        if event_type == REDACTION {
+            self.check_redaction(&mut head, &user.user_id, &content)
+                .await?;
+        }
+        let transaction = NewTransaction {
+            user_id: &user.user_id,
+            device_id,
+            request_path: &request_path,
+            txn_id,
+            created_ts: now_ms(),
+        };
+        let template = EventTemplate::message(event_type, content);
+        let pdu = self
+            .append(&mut head, &user.user_id, template, Some(transaction))
+            .await?;
+        Ok(pdu.event_id().to_owned())
+    }
+
+    /// Sends a state event and returns its id.
+    #[instrument(skip_all, fields(user = %user.user_id, room = room_id, event_type))]
+    pub async fn set_state(
+        &self,
+        user: &ClientUser,
+        room_id: &str,
+        event_type: &str,
+        state_key: &str,
+        content: Object,
+    ) -> Result<String, MatrixError> {
+        valid_room_id(room_id)?;
+        let _lock = self.locks.lock(room_id).await;
+        let mut head = self.room_head(room_id).await?;
+        let key = (event_type.to_owned(), state_key.to_owned());
+        head.load_events(&self.database, std::slice::from_ref(&key))
+            .await?;
+        if let Some(current) = head.get(event_type, state_key) {
+            if current.sender() == user.user_id && current.content() == &content {
+                return Ok(current.event_id().to_owned());
+            }
+        }
+        let template = EventTemplate::state(event_type, state_key, content);
+        let pdu = self
+            .append(&mut head, &user.user_id, template, None)
+            .await?;
+        Ok(pdu.event_id().to_owned())
+    }
+
+    /// Room versions 3+ leave redactions out of the auth rules (`v3-handling-redactions`): a
+    /// server accepts one if the sender may redact others' events, or redacts their own (the
+    /// redacted event's sender, for a local event we know). Redactions are stored, not applied
+    /// to the redacted event yet.
+    async fn check_redaction(
+        &self,
+        head: &mut RoomHead,
+        sender: &str,
+        content: &Object,
+    ) -> Result<(), MatrixError> {
+        let Some(redacts) = content.get("redacts").and_then(Value::as_str) else {
+            return Err(MatrixError::bad_json("m.room.redaction needs redacts"));
+        };
+        let target = self.database.get_event(redacts).await.map_err(internal)?;
+        let Some(target) = target.filter(|t| head.room_id.as_deref() == Some(t.room_id.as_str()))
+        else {
+            return Err(MatrixError::not_found("The event to redact was not found"));
+        };
+        if target.sender == sender {
+            return Ok(());
+        }
+        let keys = [
+            ("m.room.create".to_owned(), String::new()),
+            ("m.room.power_levels".to_owned(), String::new()),
+        ];
+        head.load_events(&self.database, &keys).await?;
+        let levels = PowerLevels::from_state(
+            &head.version,
+            head.get("m.room.create", ""),
+            head.get("m.room.power_levels", ""),
+        );
+        if levels.user_level(sender) >= levels.redact_level() {
+            Ok(())
+        } else {
+            Err(MatrixError::forbidden(
+                "You may only redact your own events, or need the redact power level",
+            ))
+        }
+    }
+}
