@@ -8,6 +8,7 @@ use client_api::room_participation::RoomMember;
 use client_api::{ClientEvent, ClientUser, MatrixError};
 use serde_json::Value;
 use state_res::ids::check_event_id;
+use tracing::instrument;
 
 use super::client_event::{add_transaction_id, client_event};
 use super::visibility::can_see_event;
@@ -28,6 +29,7 @@ fn event_not_found() -> MatrixError {
 
 impl Rooms {
     /// `GET /rooms/{roomId}/state`.
+    #[instrument(skip_all, fields(user = %user.user_id, room = room_id))]
     pub async fn room_state(
         &self,
         user: &ClientUser,
@@ -44,6 +46,7 @@ impl Rooms {
     }
 
     /// `GET /rooms/{roomId}/state/{eventType}/{stateKey}`.
+    #[instrument(skip_all, fields(user = %user.user_id, room = room_id, event_type))]
     pub async fn room_state_event(
         &self,
         user: &ClientUser,
@@ -63,6 +66,7 @@ impl Rooms {
     }
 
     /// `GET /rooms/{roomId}/event/{eventId}`: 404 for events the caller may not see.
+    #[instrument(skip_all, fields(user = %user.user_id, room = room_id, event_id))]
     pub async fn room_event(
         &self,
         user: &ClientUser,
@@ -92,11 +96,16 @@ impl Rooms {
         let state = self.database.load_state(group).await.map_err(internal)?;
         let visibility = self.state_content(&state, HISTORY_VISIBILITY, "").await?;
         let member = self.state_content(&state, MEMBER, &user.user_id).await?;
-        let visible = can_see_event(
-            text(&visibility, "history_visibility"),
-            text(&member, "membership"),
-            joined_now,
-        );
+        // A user always sees their own membership events (Synapse: so a leave is not hidden
+        // from the user who left).
+        let own_membership =
+            event.event_type == MEMBER && event.state_key.as_deref() == Some(&user.user_id);
+        let visible = own_membership
+            || can_see_event(
+                text(&visibility, "history_visibility"),
+                text(&member, "membership"),
+                joined_now,
+            );
         if !visible {
             return Err(event_not_found());
         }
@@ -111,6 +120,7 @@ impl Rooms {
     }
 
     /// `GET /rooms/{roomId}/joined_members`: the caller must be joined.
+    #[instrument(skip_all, fields(user = %user.user_id, room = room_id))]
     pub async fn joined_members(
         &self,
         user: &ClientUser,

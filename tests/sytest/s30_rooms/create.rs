@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use super::{alice_and_bob, errcode};
 use crate::harness::each_backend;
 use crate::harness::rooms::{
-    call, create_room, get_state, joined_rooms, membership_of, room_path, send_message,
+    call, create_room, encode, get_state, joined_rooms, membership_of, room_path, send_message,
 };
 
 /// The state events of a room as `(type, state_key) → content`, read by `GET /state`.
@@ -124,10 +124,7 @@ async fn rooms_of_versions_1_6_10_11_and_12_can_be_created_and_used() {
             .await;
             assert_eq!(status, 200, "v{version}: {body}");
             let event_id = send_message(&server, &bob, &room_id, "hello").await;
-            let path = room_path(
-                &room_id,
-                &format!("event/{}", crate::harness::rooms::encode(&event_id)),
-            );
+            let path = room_path(&room_id, &format!("event/{}", encode(&event_id)));
             let (status, event) = call(&server, &alice, Method::GET, &path, None).await;
             assert_eq!(status, 200, "v{version}: {event}");
             assert_eq!(

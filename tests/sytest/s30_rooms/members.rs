@@ -7,7 +7,8 @@ use serde_json::json;
 use super::{alice_and_bob, errcode};
 use crate::harness::each_backend;
 use crate::harness::rooms::{
-    call, create_room, get_state, joined_rooms, membership, membership_of, put_state, room_path,
+    call, create_room, encode, get_state, joined_rooms, membership, membership_of, put_state,
+    room_path,
 };
 
 #[tokio::test]
@@ -27,10 +28,7 @@ async fn can_invite_users_to_invite_only_rooms() {
         let (_, member) = get_state(&server, &alice, &room_id, "m.room.member", &bob.user_id).await;
         assert_eq!(member, json!({"membership": "invite", "reason": "tea?"}));
         // Joining by id on the /join/{roomIdOrAlias} path.
-        let path = format!(
-            "/_matrix/client/v3/join/{}",
-            crate::harness::rooms::encode(&room_id)
-        );
+        let path = format!("/_matrix/client/v3/join/{}", encode(&room_id));
         let (status, body) = call(&server, &bob, Method::POST, &path, Some(&json!({}))).await;
         assert_eq!(
             (status, body["room_id"].as_str()),
@@ -76,6 +74,22 @@ async fn can_invite_users_to_invite_only_rooms() {
         );
         let (status, _) = get_state(&server, &bob, &room_id, "m.room.name", "").await;
         assert_eq!(status, 404, "the name was set after bob left");
+        // His own leave event stays visible to him, though he is no longer joined.
+        let leave_path = format!(
+            "{}?format=event",
+            room_path(
+                &room_id,
+                &format!("state/m.room.member/{}", encode(&bob.user_id))
+            )
+        );
+        let (_, leave) = call(&server, &bob, Method::GET, &leave_path, None).await;
+        let leave_id = leave["event_id"].as_str().expect("leave event id");
+        let event_path = room_path(&room_id, &format!("event/{}", encode(leave_id)));
+        let (status, event) = call(&server, &bob, Method::GET, &event_path, None).await;
+        assert_eq!(
+            (status, event["content"]["reason"].as_str()),
+            (200, Some("bye"))
+        );
         let (status, _) = membership(&server, &bob, &room_id, "join", json!({})).await;
         assert_eq!(status, 403);
         let (status, body) = membership(&server, &bob, &room_id, "leave", json!({})).await;
