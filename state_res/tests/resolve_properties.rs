@@ -9,8 +9,8 @@
 //!   changes nothing.
 //!
 //! Room version 1 (state resolution v1, which Ruma does not implement) is covered here and by
-//! the fixtures only. `CONCORD_STATE_RES_DAGS` sets the number of DAGs per state resolution
-//! version (default 200, as for the differential tests).
+//! the fixtures only. `CONCORD_STATE_RES_PROPERTY_DAGS` sets the number of DAGs per state
+//! resolution version (default 200; 10,000 take about a minute in release).
 
 #[allow(dead_code)]
 mod dag {
@@ -27,7 +27,7 @@ use state_res::resolve::StateMap;
 use state_res::room_version::RoomVersion;
 
 fn dag_count() -> u64 {
-    std::env::var("CONCORD_STATE_RES_DAGS")
+    std::env::var("CONCORD_STATE_RES_PROPERTY_DAGS")
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(200)

@@ -8,6 +8,18 @@ use crate::room_version::RoomVersion;
 /// A room state during resolution: state key to event index, borrowing the keys from the events.
 pub(super) type PartialState<'a> = FastMap<(&'a str, &'a str), Ix>;
 
+/// The events an event is checked against, by state key (a handful: a list beats a map).
+type AuthEvents<'a> = Vec<((&'a str, &'a str), &'a Pdu)>;
+
+/// Adds `event` to `auth`, replacing the event of the same key.
+fn put<'a>(auth: &mut AuthEvents<'a>, event: &'a Pdu) {
+    let key = (event.event_type(), event.state_key().unwrap_or(""));
+    match auth.iter_mut().find(|(k, _)| *k == key) {
+        Some(slot) => slot.1 = event,
+        None => auth.push((key, event)),
+    }
+}
+
 /// Applies each event of `events`, in order, to `state` if the authorization rules allow it.
 ///
 /// The event is checked against its own auth events (those not rejected), with every key the
@@ -20,7 +32,8 @@ pub(super) fn iterative_auth_checks<'a>(
     state: &mut PartialState<'a>,
     v12_create: Option<&'a Pdu>,
 ) {
-    let mut auth: FastMap<(&'a str, &'a str), &'a Pdu> = FastMap::default();
+    // The few events the rules may read (auth events, then state): a short list, searched.
+    let mut auth: AuthEvents<'a> = Vec::with_capacity(8);
     for &ix in events {
         let event = graph.event(ix);
         let Some(state_key) = event.state_key() else {
@@ -28,15 +41,13 @@ pub(super) fn iterative_auth_checks<'a>(
         };
         auth.clear();
         for &auth_ix in graph.auth(ix) {
-            if !graph.rejected[auth_ix as usize] {
-                let auth_event = graph.event(auth_ix);
-                if let Some(key) = auth_event.state_key() {
-                    auth.insert((auth_event.event_type(), key), auth_event);
-                }
+            let auth_event = graph.event(auth_ix);
+            if !graph.rejected[auth_ix as usize] && auth_event.state_key().is_some() {
+                put(&mut auth, auth_event);
             }
         }
         if let Some(create) = v12_create {
-            auth.insert(("m.room.create", ""), create);
+            put(&mut auth, create);
         }
         let needed = auth_types_for_event(
             version,
@@ -50,13 +61,14 @@ pub(super) fn iterative_auth_checks<'a>(
         for (kind, key) in &needed {
             if let Some(&state_ix) = view.get(&(kind.as_str(), key.as_str())) {
                 if !graph.rejected[state_ix as usize] {
-                    let held = graph.event(state_ix);
-                    let held_key = (held.event_type(), held.state_key().unwrap_or(""));
-                    auth.insert(held_key, held);
+                    put(&mut auth, graph.event(state_ix));
                 }
             }
         }
-        let lookup = |kind: &str, key: &str| auth.get(&(kind, key)).copied();
+        let lookup = |kind: &str, key: &str| {
+            let found = auth.iter().find(|((k, s), _)| *k == kind && *s == key);
+            found.map(|(_, event)| *event)
+        };
         if check_auth(version, event, lookup).is_ok() {
             state.insert((event.event_type(), state_key), ix);
         }

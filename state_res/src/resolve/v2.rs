@@ -75,23 +75,28 @@ fn split_indices(
     sets: usize,
 ) -> Result<(Vec<Ix>, Vec<Vec<Ix>>), ResolveError> {
     let mut ixs = root_ixs.iter().copied();
-    let mut next = |key: &StateKey, id: &str| -> Result<Ix, ResolveError> {
-        let ix = ixs
-            .next()
-            .ok_or_else(|| ResolveError::MissingEvent(id.to_owned()))?;
-        check_key(graph.event(ix), id, key)?;
-        Ok(ix)
+    let mut next = |id: &str| {
+        ixs.next()
+            .ok_or_else(|| ResolveError::MissingEvent(id.to_owned()))
     };
-    let unconflicted = split
-        .unconflicted
-        .iter()
-        .map(|(key, id)| next(key, id))
-        .collect::<Result<Vec<Ix>, _>>()?;
+    let mut unconflicted = Vec::with_capacity(split.unconflicted.len());
+    for (key, id) in &split.unconflicted {
+        let ix = next(id)?;
+        check_key(graph.event(ix), id, key)?;
+        unconflicted.push(ix);
+    }
     let mut per_set: Vec<Vec<Ix>> = vec![Vec::new(); sets];
     for (key, values) in &split.conflicted {
+        // The sets mostly agree on a conflicted key's event: each is checked once per key.
+        let mut checked: Option<Ix> = None;
         for (set, value) in values.iter().enumerate() {
             if let Some(id) = value {
-                per_set[set].push(next(key, id)?);
+                let ix = next(id)?;
+                if checked != Some(ix) {
+                    check_key(graph.event(ix), id, key)?;
+                    checked = Some(ix);
+                }
+                per_set[set].push(ix);
             }
         }
     }
