@@ -203,6 +203,24 @@ impl<'a> Graph<'a> {
         self.auth_chain_outside(roots, &BitSet::new(self.len()))
     }
 
+    /// `roots` and every event reached from them by walking `auth_events` links whose targets
+    /// are in `within` (never through an event outside it).
+    pub fn auth_closure_within(
+        &self,
+        roots: impl IntoIterator<Item = Ix>,
+        within: &BitSet,
+    ) -> BitSet {
+        let mut seen = BitSet::new(self.len());
+        let mut stack: Vec<Ix> = roots.into_iter().collect();
+        while let Some(ix) = stack.pop() {
+            if seen.insert(ix) {
+                let next = self.auth(ix).iter().copied();
+                stack.extend(next.filter(|&a| within.contains(a) && !seen.contains(a)));
+            }
+        }
+        seen
+    }
+
     /// The auth chain of `roots` less `closed` and everything reached only through it, which
     /// is exactly the chain less `closed` when `closed` holds the auth chain of each of its
     /// events (as an auth chain does).

@@ -164,15 +164,19 @@ pub(super) fn resolve<'a>(
 
     // Step 1: power events of the full conflicted set, with the parts of their auth chains that
     // are in it, in reverse topological power order.
+    //
+    // "The events in the auth chain of P which also belong to the full conflicted set" is read
+    // as Synapse (`state/v2.py`, `_add_event_and_auth_chain_to_graph`) and Ruma read it: the
+    // walk from P follows only auth events that are themselves in the full conflicted set, so
+    // a conflicted event reached only through an unconflicted auth event is left for step 3.
+    // Servers in a room must resolve alike, so we agree with the deployed network here; see
+    // `tests/fixtures/resolve/power_chain_stops_at_unconflicted_v11.json` and
+    // docs/architecture.md § "State resolution: the step 1 reading".
     let power_roots: Vec<Ix> = full
         .iter()
         .filter(|&ix| is_power_event(graph.event(ix)))
         .collect();
-    let mut chosen = graph.auth_chain(power_roots.iter().copied());
-    chosen.intersect_with(&full);
-    power_roots.iter().for_each(|&ix| {
-        chosen.insert(ix);
-    });
+    let chosen = graph.auth_closure_within(power_roots.iter().copied(), &full);
     let members: Vec<Ix> = chosen.iter().collect();
     let power = |ix| sender_power(&graph, ix, create, version);
     let sorted_power = reverse_topological_power(&graph, &members, &chosen, power)?;
