@@ -26,6 +26,7 @@ use crate::config::Config;
 use crate::services::accounts::Accounts;
 use crate::services::credentials::Credentials;
 use crate::services::devices::Devices;
+use crate::services::rate_limit::RateLimiter;
 use crate::services::rooms::{Rooms, DEFAULT_ROOM_VERSION};
 use crate::services::sessions::Sessions;
 use crate::services::uia::Uia;
@@ -61,6 +62,8 @@ pub struct AppState {
     accounts: Accounts,
     devices: Devices,
     rooms: Rooms,
+    /// `rc_message`, per sending user.
+    message_limiter: RateLimiter,
 }
 
 impl AppState {
@@ -70,12 +73,15 @@ impl AppState {
             database.clone(),
             config.server_name.clone(),
         ));
-        let sessions = Arc::new(Sessions::new(
-            database.clone(),
-            Arc::clone(&credentials),
-            config.well_known.client.clone(),
-            config.registration.refreshable_access_token_lifetime_ms,
-        ));
+        let sessions = Arc::new(
+            Sessions::new(
+                database.clone(),
+                Arc::clone(&credentials),
+                config.well_known.client.clone(),
+                config.registration.refreshable_access_token_lifetime_ms,
+            )
+            .with_login_limits(&config.rc_login),
+        );
         let uia = Arc::new(Uia::new(
             database.clone(),
             credentials,
@@ -95,7 +101,9 @@ impl AppState {
             signing_key.clone(),
             DEFAULT_ROOM_VERSION,
         );
+        let message_limiter = RateLimiter::new(config.rc_message);
         Self {
+            message_limiter,
             config,
             signing_key,
             database,

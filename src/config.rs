@@ -16,6 +16,7 @@ mod database;
 mod error;
 mod listeners;
 mod logging;
+mod rate_limits;
 mod registration;
 mod template;
 mod well_known;
@@ -29,6 +30,7 @@ pub use database::{DatabaseConfig, DATABASE_URL_ENV};
 pub use error::{ConfigError, InvalidValue};
 pub use listeners::ListenerConfig;
 pub use logging::LoggingConfig;
+pub use rate_limits::{LoginRateLimits, RateLimit};
 pub use registration::RegistrationConfig;
 pub use template::{render_config, DEFAULT_CONFIG, DEFAULT_SERVER_NAME};
 pub use well_known::WellKnownConfig;
@@ -60,6 +62,12 @@ pub struct Config {
     /// Account registration and token lifetimes.
     #[serde(default)]
     pub registration: RegistrationConfig,
+    /// Events sent per user (Synapse's `rc_message`).
+    #[serde(default = "rate_limits::default_message")]
+    pub rc_message: RateLimit,
+    /// Login attempts (Synapse's `rc_login`).
+    #[serde(default)]
+    pub rc_login: LoginRateLimits,
 }
 
 fn default_signing_key_path() -> PathBuf {
@@ -133,6 +141,8 @@ impl Config {
         self.logging.validate()?;
         self.well_known.validate()?;
         self.registration.validate()?;
+        rate_limits::validate_message(&self.rc_message)?;
+        self.rc_login.validate()?;
         Ok(())
     }
 }

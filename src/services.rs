@@ -8,6 +8,7 @@
 //! - [`uia`]: user-interactive authentication, one module for every endpoint behind it;
 //! - [`accounts`]: registration, password change, deactivation, shared-secret registration;
 //! - [`devices`]: device management;
+//! - [`rate_limit`]: Synapse-style rate limiters (`rc_message`, `rc_login`);
 //! - [`rooms`]: the room engine (building, authorising and persisting events) and the room
 //!   endpoints built on it.
 //!
@@ -17,6 +18,7 @@
 pub mod accounts;
 pub mod credentials;
 pub mod devices;
+pub mod rate_limit;
 pub mod rooms;
 pub mod secrets;
 pub mod sessions;

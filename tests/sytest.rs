@@ -16,6 +16,8 @@ mod s11_register;
 mod s12_login;
 #[path = "sytest/s13_devices.rs"]
 mod s13_devices;
+#[path = "sytest/s14_rate_limits.rs"]
+mod s14_rate_limits;
 #[path = "sytest/s30_rooms.rs"]
 mod s30_rooms;
 #[path = "sytest/s49_server_keys.rs"]

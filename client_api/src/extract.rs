@@ -19,6 +19,21 @@ pub struct JsonBody<T>(pub T);
 #[derive(Debug)]
 pub struct JsonBodyOrEmpty<T>(pub T);
 
+/// The client's IP address (the peer of the connection), when the server recorded it.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientIp(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+        Ok(ClientIp(peer.map(|info| info.0.ip())))
+    }
+}
+
 /// Query parameters deserialized into `T`; a malformed query is 400 `M_INVALID_PARAM`.
 #[derive(Debug)]
 pub struct QueryParams<T>(pub T);

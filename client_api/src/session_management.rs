@@ -7,6 +7,7 @@ pub mod logout_all;
 pub mod refresh;
 
 use std::future::Future;
+use std::net::IpAddr;
 
 use crate::auth::{AccessTokenPort, ClientUser};
 use crate::MatrixError;
@@ -20,6 +21,7 @@ pub trait SessionPort: AccessTokenPort {
     fn login(
         &self,
         request: login::Request,
+        client_ip: Option<IpAddr>,
     ) -> impl Future<Output = Result<login::Response, MatrixError>> + Send;
 
     /// Exchanges a refresh token for a new access token and refresh token.

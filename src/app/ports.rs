@@ -46,8 +46,12 @@ impl SessionPort for AppState {
         self.sessions.login_types()
     }
 
-    async fn login(&self, request: login::Request) -> Result<login::Response, MatrixError> {
-        self.sessions.login(request).await
+    async fn login(
+        &self,
+        request: login::Request,
+        client_ip: Option<IpAddr>,
+    ) -> Result<login::Response, MatrixError> {
+        self.sessions.login(request, client_ip).await
     }
 
     async fn refresh(&self, refresh_token: String) -> Result<refresh::Response, MatrixError> {

@@ -80,6 +80,16 @@ fn invalid_values_name_their_key() {
         invalid_key("server_name: a\nregistration: {registration_shared_secret: \"\"}"),
         "registration.registration_shared_secret"
     );
+    assert_eq!(
+        invalid_key("server_name: a\nrc_message: {per_second: 0, burst_count: 10}"),
+        "rc_message.per_second"
+    );
+    assert_eq!(
+        invalid_key(
+            "server_name: a\nrc_login: {failed_attempts: {per_second: 1, burst_count: 0.5}}"
+        ),
+        "rc_login.failed_attempts.burst_count"
+    );
 }
 
 #[test]

@@ -12,7 +12,9 @@ use state_res::ids::check_device_id;
 use tracing::instrument;
 
 use super::credentials::{invalid_credentials, Credentials, PasswordCheck};
+use super::rate_limit::RateLimiter;
 use super::{internal, now_ms, secrets};
+use crate::config::LoginRateLimits;
 use crate::storage::{Database, NewSession, Refresh, StorageError, TokenHash};
 
 /// How often a device's `last_seen_ts` is written at most.
@@ -61,6 +63,28 @@ pub struct Sessions {
     refreshable_lifetime_ms: u64,
     /// When, and from where, each device's last use was last written.
     last_seen: Mutex<HashMap<DeviceKey, LastSeen>>,
+    /// `rc_login`.
+    login_limits: LoginLimiters,
+}
+
+/// The three login limits of `rc_login` (Synapse's semantics): every request per client
+/// address, failed password checks per account (checked before the password is, so a locked
+/// account costs no hashing), and successful logins per account.
+#[derive(Debug)]
+struct LoginLimiters {
+    address: RateLimiter,
+    account: RateLimiter,
+    failed_attempts: RateLimiter,
+}
+
+impl LoginLimiters {
+    fn new(limits: &LoginRateLimits) -> Self {
+        Self {
+            address: RateLimiter::new(limits.address),
+            account: RateLimiter::new(limits.account),
+            failed_attempts: RateLimiter::new(limits.failed_attempts),
+        }
+    }
 }
 
 impl Sessions {
@@ -77,7 +101,14 @@ impl Sessions {
             client_base_url,
             refreshable_lifetime_ms,
             last_seen: Mutex::new(HashMap::new()),
+            login_limits: LoginLimiters::new(&LoginRateLimits::default()),
         }
+    }
+
+    /// The service with `limits` on logins instead of the defaults.
+    pub fn with_login_limits(mut self, limits: &LoginRateLimits) -> Self {
+        self.login_limits = LoginLimiters::new(limits);
+        self
     }
 
     /// The login types we accept.
@@ -161,7 +192,14 @@ impl Sessions {
 
     /// `POST /login` with `m.login.password`.
     #[instrument(skip_all)]
-    pub async fn login(&self, request: login::Request) -> Result<login::Response, MatrixError> {
+    pub async fn login(
+        &self,
+        request: login::Request,
+        client_ip: Option<IpAddr>,
+    ) -> Result<login::Response, MatrixError> {
+        if let Some(ip) = client_ip {
+            self.login_limits.address.acquire(&ip.to_string())?;
+        }
         if request.kind != "m.login.password" {
             return Err(MatrixError::bad_request(
                 "M_UNKNOWN",
@@ -178,9 +216,13 @@ impl Sessions {
         let user_id = self
             .credentials
             .user_named(request.identifier.as_ref(), request.user.as_deref())?;
+        self.login_limits.failed_attempts.would_allow(&user_id)?;
         let user_id = match self.credentials.check_password(&user_id, password).await? {
             PasswordCheck::Valid(user_id) => user_id,
-            PasswordCheck::Invalid => return Err(invalid_credentials()),
+            PasswordCheck::Invalid => {
+                self.login_limits.failed_attempts.record(&user_id);
+                return Err(invalid_credentials());
+            }
             PasswordCheck::Deactivated => {
                 return Err(MatrixError::new(
                     axum::http::StatusCode::FORBIDDEN,
@@ -189,6 +231,7 @@ impl Sessions {
                 ))
             }
         };
+        self.login_limits.account.acquire(&user_id)?;
         let issued = self
             .issue(SessionRequest {
                 user_id: user_id.clone(),

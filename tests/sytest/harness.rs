@@ -40,7 +40,15 @@ pub struct Options {
     pub registration_shared_secret: Option<String>,
     /// `registration.refreshable_access_token_lifetime_ms` (default: the config's default).
     pub refreshable_access_token_lifetime_ms: Option<u64>,
+    /// YAML for `rc_message` and `rc_login`; by default limits no test reaches.
+    pub rate_limits_yaml: Option<String>,
 }
+
+/// Rate limits high enough that scenarios sending and logging in quickly are never throttled.
+const UNREACHED_RATE_LIMITS: &str = "rc_message:\n  per_second: 100000\n  burst_count: 100000\n\
+rc_login:\n  address: {per_second: 100000, burst_count: 100000}\n  \
+account: {per_second: 100000, burst_count: 100000}\n  \
+failed_attempts: {per_second: 100000, burst_count: 100000}\n";
 
 impl Options {
     /// Open registration (`m.login.dummy`) on `backend`.
@@ -146,6 +154,11 @@ fn write_config(dir: &Path, server_name: &str, database_url: &str, options: &Opt
             .refreshable_access_token_lifetime_ms
             .unwrap_or(300_000),
     );
+    let limits = options
+        .rate_limits_yaml
+        .as_deref()
+        .unwrap_or(UNREACHED_RATE_LIMITS);
+    let text = format!("{text}{limits}");
     let path = dir.join("homeserver.yaml");
     std::fs::write(&path, text).expect("config file");
     path

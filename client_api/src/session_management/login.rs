@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::SessionPort;
 use crate::endpoint::{Auth, Endpoint};
-use crate::extract::JsonBody;
+use crate::extract::{ClientIp, JsonBody};
 use crate::uia::UserIdentifier;
 use crate::MatrixError;
 
@@ -69,7 +69,8 @@ pub struct Response {
 /// Logs in.
 pub async fn handler<P: SessionPort>(
     State(port): State<Arc<P>>,
+    ClientIp(client_ip): ClientIp,
     JsonBody(request): JsonBody<Request>,
 ) -> Result<Json<Response>, MatrixError> {
-    port.login(request).await.map(Json)
+    port.login(request, client_ip).await.map(Json)
 }

@@ -69,6 +69,7 @@ impl RoomParticipationPort for AppState {
         txn_id: &str,
         content: Map<String, Value>,
     ) -> Result<String, MatrixError> {
+        self.message_limiter.acquire(&user.user_id)?;
         self.rooms
             .send_message(user, room_id, event_type, txn_id, content)
             .await
@@ -82,6 +83,7 @@ impl RoomParticipationPort for AppState {
         state_key: &str,
         content: Map<String, Value>,
     ) -> Result<String, MatrixError> {
+        self.message_limiter.acquire(&user.user_id)?;
         self.rooms
             .set_state(user, room_id, event_type, state_key, content)
             .await
