@@ -9,6 +9,7 @@ pub mod endpoint;
 mod error;
 pub mod server_discovery;
 pub mod server_keys;
+pub mod x_matrix;
 
 use std::sync::Arc;
 

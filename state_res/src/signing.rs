@@ -5,7 +5,9 @@ use crate::base64;
 use crate::canonical_json::{
     canonical_object, canonical_object_excluding, CanonicalJsonError, Object,
 };
-use ed25519_dalek::{Signature, Signer as _, SigningKey, Verifier as _, VerifyingKey};
+/// An ed25519 public key, as [`decode_public_key`] returns it.
+pub use ed25519_dalek::VerifyingKey;
+use ed25519_dalek::{Signature, Signer as _, SigningKey, Verifier as _};
 use serde_json::Value;
 
 /// The one signing algorithm the spec defines.
