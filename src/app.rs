@@ -23,6 +23,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::config::Config;
+use crate::federation::{ClientSetupError, FederationClient, KeyRing};
 use crate::services::accounts::Accounts;
 use crate::services::credentials::Credentials;
 use crate::services::devices::Devices;
@@ -50,6 +51,9 @@ pub enum StartupError {
     /// The signing key could not be read or created.
     #[error(transparent)]
     SigningKey(#[from] SigningKeyError),
+    /// The federation client could not be set up (its extra CAs).
+    #[error(transparent)]
+    FederationClient(#[from] ClientSetupError),
 }
 
 /// Everything the handlers reach through their ports.
@@ -64,11 +68,18 @@ pub struct AppState {
     rooms: Rooms,
     /// `rc_message`, per sending user.
     message_limiter: RateLimiter,
+    /// Other servers' keys (and the client that fetches them).
+    key_ring: KeyRing,
 }
 
 impl AppState {
     /// A state from its parts; builds the services and hands each its collaborators.
-    pub fn new(config: Config, signing_key: KeyPair, database: Database) -> Self {
+    pub fn new(
+        config: Config,
+        signing_key: KeyPair,
+        database: Database,
+        federation_client: FederationClient,
+    ) -> Self {
         let credentials = Arc::new(Credentials::new(
             database.clone(),
             config.server_name.clone(),
@@ -102,8 +113,10 @@ impl AppState {
             DEFAULT_ROOM_VERSION,
         );
         let message_limiter = RateLimiter::new(config.rc_message);
+        let key_ring = KeyRing::new(database.clone(), federation_client, signing_key.clone());
         Self {
             message_limiter,
+            key_ring,
             config,
             signing_key,
             database,
@@ -137,7 +150,9 @@ impl AppState {
             })?;
         }
         let database = Database::connect(&config.database.url).await?;
-        Ok(Self::new(config, signing_key, database))
+        let federation_client =
+            FederationClient::new(&config.federation, &config.server_name, signing_key.clone())?;
+        Ok(Self::new(config, signing_key, database, federation_client))
     }
 
     /// The configuration.

@@ -14,6 +14,7 @@
 
 mod database;
 mod error;
+mod federation;
 mod listeners;
 mod logging;
 mod rate_limits;
@@ -28,7 +29,8 @@ use state_res::ids::check_server_name;
 
 pub use database::{DatabaseConfig, DATABASE_URL_ENV};
 pub use error::{ConfigError, InvalidValue};
-pub use listeners::ListenerConfig;
+pub use federation::FederationConfig;
+pub use listeners::{ListenerConfig, ListenerTlsConfig};
 pub use logging::LoggingConfig;
 pub use rate_limits::{LoginRateLimits, RateLimit};
 pub use registration::RegistrationConfig;
@@ -68,6 +70,9 @@ pub struct Config {
     /// Login attempts (Synapse's `rc_login`).
     #[serde(default)]
     pub rc_login: LoginRateLimits,
+    /// Talking to other servers.
+    #[serde(default)]
+    pub federation: FederationConfig,
 }
 
 fn default_signing_key_path() -> PathBuf {
@@ -119,6 +124,10 @@ impl Config {
             self.signing_key_path = base.join(&self.signing_key_path);
         }
         self.database.resolve_relative(base);
+        for tls in self.listeners.iter_mut().filter_map(|l| l.tls.as_mut()) {
+            tls.resolve_relative(base);
+        }
+        self.federation.resolve_relative(base);
     }
 
     /// Checks the values the types do not: the server name grammar, URLs, the log filter.
@@ -143,6 +152,7 @@ impl Config {
         self.registration.validate()?;
         rate_limits::validate_message(&self.rc_message)?;
         self.rc_login.validate()?;
+        self.federation.validate()?;
         Ok(())
     }
 }

@@ -1,6 +1,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod federation;
 pub mod logging;
 pub mod password;
 pub mod server;

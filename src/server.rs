@@ -1,4 +1,7 @@
-//! Running the HTTP server: binding the listeners, serving until a shutdown signal, draining.
+//! Running the HTTP server: binding the listeners (plain HTTP, or HTTPS: `tls.rs`), serving
+//! until a shutdown signal, draining.
+
+pub mod tls;
 
 use std::future::Future;
 use std::io;
@@ -11,38 +14,96 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::config::ListenerConfig;
+use axum::extract::ConnectInfo;
+use tls::{TlsListener, TlsPeer, TlsSetupError};
 
 /// How long in-flight requests get to finish after a shutdown signal.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// A listener could not be bound.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot listen on {address}: {error}")]
-pub struct BindError {
-    /// The address.
-    pub address: SocketAddr,
-    /// The I/O error.
-    pub error: io::Error,
+pub enum BindError {
+    /// The address could not be bound.
+    #[error("cannot listen on {address}: {error}")]
+    Bind {
+        /// The address.
+        address: SocketAddr,
+        /// The I/O error.
+        error: io::Error,
+    },
+    /// A TLS listener's certificate or key is unusable.
+    #[error("cannot serve TLS on {address}: {error}")]
+    Tls {
+        /// The address.
+        address: SocketAddr,
+        /// What is wrong.
+        error: TlsSetupError,
+    },
 }
 
-/// Binds every configured listener.
-pub async fn bind(listeners: &[ListenerConfig]) -> Result<Vec<TcpListener>, BindError> {
+/// A bound listener: plain HTTP or HTTPS.
+#[derive(Debug)]
+pub enum Listener {
+    /// Plain HTTP.
+    Plain(TcpListener),
+    /// HTTPS.
+    Tls(TlsListener),
+}
+
+impl From<TcpListener> for Listener {
+    fn from(tcp: TcpListener) -> Self {
+        Listener::Plain(tcp)
+    }
+}
+
+impl Listener {
+    /// The bound address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        match self {
+            Listener::Plain(tcp) => tcp.local_addr(),
+            Listener::Tls(tls) => axum::serve::Listener::local_addr(tls),
+        }
+    }
+
+    /// `https` or `http`.
+    pub fn scheme(&self) -> &'static str {
+        match self {
+            Listener::Plain(_) => "http",
+            Listener::Tls(_) => "https",
+        }
+    }
+}
+
+/// Binds every configured listener, loading the TLS ones' certificates.
+pub async fn bind(listeners: &[ListenerConfig]) -> Result<Vec<Listener>, BindError> {
     let mut bound = Vec::with_capacity(listeners.len());
     for listener in listeners {
         let address = listener.socket_addr();
+        let tls_config = match &listener.tls {
+            Some(tls) => {
+                Some(tls::server_config(tls).map_err(|error| BindError::Tls { address, error })?)
+            }
+            None => None,
+        };
         let tcp = TcpListener::bind(address)
             .await
-            .map_err(|error| BindError { address, error })?;
-        bound.push(tcp);
+            .map_err(|error| BindError::Bind { address, error })?;
+        bound.push(match tls_config {
+            Some(config) => Listener::Tls(
+                TlsListener::new(tcp, config)
+                    .map_err(|error| BindError::Bind { address, error })?,
+            ),
+            None => Listener::Plain(tcp),
+        });
     }
     Ok(bound)
 }
 
 /// Serves `router` on every listener until `shutdown` completes, then stops accepting and waits
 /// up to [`SHUTDOWN_GRACE`] for in-flight requests.
-pub async fn serve(
+pub async fn serve<L: Into<Listener>>(
     router: Router,
-    listeners: Vec<TcpListener>,
+    listeners: Vec<L>,
     shutdown: impl Future<Output = ()>,
 ) {
     let (stop, stopped) = watch::channel(false);
@@ -53,11 +114,23 @@ pub async fn serve(
             let _ = stopped.wait_for(|stop| *stop).await;
         };
         // With the peer address, so requests know their client's IP (devices' `last_seen_ip`).
-        let service = router
-            .clone()
-            .into_make_service_with_connect_info::<SocketAddr>();
-        let server = axum::serve(listener, service).with_graceful_shutdown(signal);
-        tasks.spawn(async move { server.await });
+        match listener.into() {
+            Listener::Plain(tcp) => {
+                let service = router
+                    .clone()
+                    .into_make_service_with_connect_info::<SocketAddr>();
+                let server = axum::serve(tcp, service).with_graceful_shutdown(signal);
+                tasks.spawn(async move { server.await });
+            }
+            Listener::Tls(tls) => {
+                let service = router
+                    .clone()
+                    .layer(axum::middleware::map_request(tls_peer_as_connect_info))
+                    .into_make_service_with_connect_info::<TlsPeer>();
+                let server = axum::serve(tls, service).with_graceful_shutdown(signal);
+                tasks.spawn(async move { server.await });
+            }
+        }
     }
     shutdown.await;
     tracing::info!("shutting down");
@@ -74,6 +147,15 @@ pub async fn serve(
         tracing::warn!("requests still running after {SHUTDOWN_GRACE:?}; closing them");
         tasks.abort_all();
     }
+}
+
+/// Gives requests that came over TLS the `ConnectInfo<SocketAddr>` plain ones have.
+async fn tls_peer_as_connect_info(mut request: axum::extract::Request) -> axum::extract::Request {
+    let peer = request.extensions().get::<ConnectInfo<TlsPeer>>().copied();
+    if let Some(ConnectInfo(TlsPeer(address))) = peer {
+        request.extensions_mut().insert(ConnectInfo(address));
+    }
+    request
 }
 
 /// Completes on ctrl-c (SIGINT) or SIGTERM.

@@ -12,7 +12,8 @@
 //! - `state`: room state snapshots as deltas with a bounded chain.
 //! - `room_events`: an accepted room event with its state, current state, forward extremity,
 //!   membership and transaction id in one transaction; `rooms`: the read side of those.
-//! - `server_keys`: our verify keys and cached remote server keys.
+//! - `server_keys`: our verify keys and cached remote server keys; `server_key_responses`:
+//!   each remote server's latest signed key response (for the notary API).
 //!
 //! See `pool` for the writer model and the SQLite settings, and
 //! `dialect` for the few SQL differences between the backends.
@@ -25,6 +26,7 @@ mod pool;
 mod room_events;
 mod rooms;
 mod row;
+mod server_key_responses;
 mod server_keys;
 mod sessions;
 mod state;
@@ -43,6 +45,7 @@ pub use error::StorageError;
 pub use events::{NewEvent, StoredEvent, StreamPosition};
 pub use room_events::{NewRoom, NewTransaction, PersistedEvent, RoomEventWrite};
 pub use rooms::{EventTransaction, Membership, Room};
+pub use server_key_responses::ServerKeyResponse;
 pub use server_keys::{OwnVerifyKey, RemoteServerKey};
 pub use sessions::{NewSession, Refresh, RefreshToken};
 pub use state::{StateChange, StateGroupId, StateMap, MAX_DELTA_CHAIN};

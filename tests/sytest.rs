@@ -22,3 +22,5 @@ mod s14_rate_limits;
 mod s30_rooms;
 #[path = "sytest/s49_server_keys.rs"]
 mod s49_server_keys;
+#[path = "sytest/s50_federation_keys.rs"]
+mod s50_federation_keys;

@@ -5,9 +5,11 @@
 //! implements the ports and mounts [`router`]. One folder per spec section, one file per
 //! operation; each operation file declares its [`Endpoint`] (method and paths) and a thin handler.
 
+pub mod auth;
 pub mod endpoint;
 mod error;
 pub mod server_discovery;
+pub mod server_implementation;
 pub mod server_keys;
 pub mod x_matrix;
 
@@ -15,14 +17,41 @@ use std::sync::Arc;
 
 use axum::Router;
 
-pub use endpoint::{mount, Endpoint};
+pub use auth::{Origin, ServerAuthPort};
+pub use endpoint::{mount, Auth, Endpoint};
 pub use error::MatrixError;
 pub use server_discovery::ServerDiscoveryPort;
-pub use server_keys::ServerKeysPort;
+pub use server_keys::{NotaryPort, ServerKeysPort};
 
-/// Every server-server route (key publication and discovery), served by `backend`.
-pub fn router<P: ServerKeysPort + ServerDiscoveryPort>(backend: Arc<P>) -> Router {
+/// Every port the server-server routes need, implemented by the engine.
+pub trait FederationPorts:
+    ServerKeysPort + ServerDiscoveryPort + ServerAuthPort + NotaryPort
+{
+}
+
+impl<P> FederationPorts for P where
+    P: ServerKeysPort + ServerDiscoveryPort + ServerAuthPort + NotaryPort
+{
+}
+
+/// Every server-server route, served by `backend`.
+pub fn router<P: FederationPorts>(backend: Arc<P>) -> Router {
     let router = Router::new();
+    let router = mount(
+        router,
+        &server_implementation::get_version::ENDPOINT,
+        server_implementation::get_version::handler,
+    );
+    let router = mount(
+        router,
+        &server_keys::query_keys::ENDPOINT,
+        server_keys::query_keys::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &server_keys::query_server_keys::ENDPOINT,
+        server_keys::query_server_keys::handler::<P>,
+    );
     let router = mount(
         router,
         &server_keys::get_server_key::ENDPOINT,

@@ -1,8 +1,11 @@
 //! Spec server-server § "Retrieving server keys": publishing this server's signing keys.
 
 pub mod get_server_key;
+pub mod query_keys;
+pub mod query_server_keys;
 
-use std::time::Duration;
+use std::future::Future;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Map, Value};
 use state_res::signing::{KeyPair, SigningError};
@@ -18,6 +21,66 @@ pub trait ServerKeysPort: Send + Sync + 'static {
     fn server_name(&self) -> &str;
     /// The key we sign with now.
     fn signing_key(&self) -> &KeyPair;
+}
+
+/// What the notary handlers need from the engine.
+pub trait NotaryPort: ServerKeysPort {
+    /// `server_name`'s key response as that server signed it, valid until at least
+    /// `minimum_valid_until_ts` if a fresh one could be fetched, else the latest cached one;
+    /// `None` if there is none.
+    fn remote_key_response(
+        &self,
+        server_name: &str,
+        minimum_valid_until_ts: u64,
+    ) -> impl Future<Output = Option<Value>> + Send;
+}
+
+/// The most servers one notary query may name.
+pub const MAX_NOTARY_SERVERS: usize = 100;
+
+/// Answers a notary query (spec § "Querying Keys Through Another Server"): for each server,
+/// its key response (ours freshly signed; others' as fetched or cached), each also signed by
+/// us. Servers with no response are left out.
+pub async fn notary_answer<P: NotaryPort>(
+    port: &P,
+    queries: &[(String, u64)],
+) -> Result<Value, crate::MatrixError> {
+    if queries.len() > MAX_NOTARY_SERVERS {
+        return Err(crate::MatrixError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "M_LIMIT_EXCEEDED",
+            format!("At most {MAX_NOTARY_SERVERS} servers per query"),
+        ));
+    }
+    let mut answers = Vec::new();
+    for (server, minimum_valid_until_ts) in queries {
+        let response = if server == port.server_name() {
+            let valid_until_ts = now_plus(KEY_RESPONSE_VALIDITY);
+            server_keys_document(server, port.signing_key(), valid_until_ts).ok()
+        } else {
+            port.remote_key_response(server, *minimum_valid_until_ts)
+                .await
+        };
+        let Some(Value::Object(mut response)) = response else {
+            continue;
+        };
+        if port
+            .signing_key()
+            .sign_json(port.server_name(), &mut response)
+            .is_ok()
+        {
+            answers.push(Value::Object(response));
+        }
+    }
+    Ok(json!({ "server_keys": answers }))
+}
+
+/// Milliseconds since the Unix epoch, `later` from now.
+pub fn now_plus(later: Duration) -> u64 {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    u64::try_from((now + later).as_millis()).unwrap_or(u64::MAX)
 }
 
 /// The signed key document: `server_name`, `verify_keys` (our current key), `old_verify_keys`

@@ -17,7 +17,8 @@ pub(super) fn run(args: &ServeArgs) -> anyhow::Result<()> {
         let listeners = server::bind(&listener_configs).await?;
         for listener in &listeners {
             if let Ok(address) = listener.local_addr() {
-                tracing::info!(%server_name, "listening on http://{address}");
+                let scheme = listener.scheme();
+                tracing::info!(%server_name, "listening on {scheme}://{address}");
             }
         }
         server::serve(app(state), listeners, server::shutdown_signal()).await;

@@ -1,12 +1,14 @@
 //! `listeners`: the addresses the HTTP server binds.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 use super::InvalidValue;
 
-/// One plain-HTTP listener serving both the client-server and the server-server API.
+/// One listener serving both the client-server and the server-server API, over plain HTTP or,
+/// with `tls`, HTTPS.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListenerConfig {
@@ -14,6 +16,30 @@ pub struct ListenerConfig {
     pub bind_address: IpAddr,
     /// The TCP port; 0 picks a free one.
     pub port: u16,
+    /// Serve HTTPS with this certificate (federation: other servers connect with TLS).
+    #[serde(default)]
+    pub tls: Option<ListenerTlsConfig>,
+}
+
+/// A TLS listener's certificate and key, PEM files. Relative paths are relative to the config
+/// file's directory.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListenerTlsConfig {
+    /// The certificate chain, leaf first.
+    pub certificate_path: PathBuf,
+    /// The private key (PKCS#8, PKCS#1 or SEC1).
+    pub private_key_path: PathBuf,
+}
+
+impl ListenerTlsConfig {
+    pub(super) fn resolve_relative(&mut self, base: &Path) {
+        for path in [&mut self.certificate_path, &mut self.private_key_path] {
+            if path.is_relative() {
+                *path = base.join(&*path);
+            }
+        }
+    }
 }
 
 impl ListenerConfig {
@@ -28,6 +54,7 @@ impl Default for ListenerConfig {
         Self {
             bind_address: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 8008,
+            tls: None,
         }
     }
 }

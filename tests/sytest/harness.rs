@@ -8,6 +8,8 @@ mod backend;
 mod client;
 #[path = "harness/rooms.rs"]
 pub mod rooms;
+#[path = "harness/tls.rs"]
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -42,6 +44,8 @@ pub struct Options {
     pub refreshable_access_token_lifetime_ms: Option<u64>,
     /// YAML for `rc_message` and `rc_login`; by default limits no test reaches.
     pub rate_limits_yaml: Option<String>,
+    /// Serve HTTPS with the test CA's certificate (and trust the test CA for federation).
+    pub tls: bool,
 }
 
 /// Rate limits high enough that scenarios sending and logging in quickly are never throttled.
@@ -99,11 +103,24 @@ impl TestServer {
         let config = Config::load_with_env(&config_path, |_| None).expect("config");
         let state = AppState::open(config.clone()).await.expect("server state");
         let (stop, stopped) = oneshot::channel::<()>();
+        let (listener, scheme) = if options.tls {
+            let ca = tls::test_ca();
+            let tls_config = concord::config::ListenerTlsConfig {
+                certificate_path: ca.certificate_path.clone(),
+                private_key_path: ca.private_key_path.clone(),
+            };
+            let server_config = concord::server::tls::server_config(&tls_config).expect("TLS");
+            let tls_listener =
+                concord::server::tls::TlsListener::new(listener, server_config).expect("TLS");
+            (concord::server::Listener::Tls(tls_listener), "https")
+        } else {
+            (concord::server::Listener::Plain(listener), "http")
+        };
         tokio::spawn(concord::server::serve(app(state), vec![listener], async {
             let _ = stopped.await;
         }));
         TestServer {
-            base_url: format!("http://{address}"),
+            base_url: format!("{scheme}://{address}"),
             server_name,
             config,
             _dir: dir,
@@ -158,7 +175,11 @@ fn write_config(dir: &Path, server_name: &str, database_url: &str, options: &Opt
         .rate_limits_yaml
         .as_deref()
         .unwrap_or(UNREACHED_RATE_LIMITS);
-    let text = format!("{text}{limits}");
+    let federation = format!(
+        "federation:\n  extra_trusted_ca_paths: [{:?}]\n  request_timeout_secs: 10\n",
+        tls::test_ca().ca_path
+    );
+    let text = format!("{text}{limits}{federation}");
     let path = dir.join("homeserver.yaml");
     std::fs::write(&path, text).expect("config file");
     path

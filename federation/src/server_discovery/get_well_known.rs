@@ -8,13 +8,14 @@ use axum::Json;
 use serde::Serialize;
 
 use super::ServerDiscoveryPort;
-use crate::endpoint::Endpoint;
+use crate::endpoint::{Auth, Endpoint};
 use crate::MatrixError;
 
 /// Method and path.
 pub const ENDPOINT: Endpoint = Endpoint {
     method: MethodFilter::GET,
     paths: &["/.well-known/matrix/server"],
+    auth: Auth::None,
 };
 
 /// The response body.

@@ -12,13 +12,14 @@ use axum::Json;
 use serde_json::Value;
 
 use super::{server_keys_document, ServerKeysPort, KEY_RESPONSE_VALIDITY};
-use crate::endpoint::Endpoint;
+use crate::endpoint::{Auth, Endpoint};
 use crate::MatrixError;
 
 /// Method and paths.
 pub const ENDPOINT: Endpoint = Endpoint {
     method: MethodFilter::GET,
     paths: &["/_matrix/key/v2/server", "/_matrix/key/v2/server/{key_id}"],
+    auth: Auth::None,
 };
 
 /// Signs a fresh key document valid for [`KEY_RESPONSE_VALIDITY`].

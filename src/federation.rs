@@ -1,0 +1,10 @@
+//! Talking to other servers: discovery (`discovery`, over `lookup`), the signed HTTPS client
+//! (`client`) and the remote key ring (`keys`).
+
+pub mod client;
+pub mod discovery;
+pub mod keys;
+pub mod lookup;
+
+pub use client::{ClientSetupError, FederationClient, FederationError};
+pub use keys::{KeyError, KeyRing};
