@@ -23,11 +23,14 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::config::Config;
+use crate::services::account_data::AccountData;
 use crate::services::accounts::Accounts;
 use crate::services::credentials::Credentials;
 use crate::services::devices::Devices;
+use crate::services::notifier::Notifier;
 use crate::services::rooms::{Rooms, DEFAULT_ROOM_VERSION};
 use crate::services::sessions::Sessions;
+use crate::services::sync::Sync;
 use crate::services::uia::Uia;
 use crate::signing_key::{self, SigningKeyError};
 use crate::storage::{Database, StorageError};
@@ -61,6 +64,8 @@ pub struct AppState {
     accounts: Accounts,
     devices: Devices,
     rooms: Rooms,
+    account_data: Arc<AccountData>,
+    sync: Sync,
 }
 
 impl AppState {
@@ -95,6 +100,10 @@ impl AppState {
             signing_key.clone(),
             DEFAULT_ROOM_VERSION,
         );
+        let notifier = Arc::new(Notifier::default());
+        let rooms = rooms.with_notifier(Arc::clone(&notifier));
+        let account_data = Arc::new(AccountData::new(database.clone(), Arc::clone(&notifier)));
+        let sync = Sync::new(database.clone(), notifier, Arc::clone(&account_data));
         Self {
             config,
             signing_key,
@@ -103,6 +112,8 @@ impl AppState {
             accounts,
             devices,
             rooms,
+            account_data,
+            sync,
         }
     }
 

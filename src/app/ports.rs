@@ -21,6 +21,7 @@ use state_res::signing::KeyPair;
 use super::AppState;
 
 mod rooms;
+mod sync;
 
 /// The room version new rooms get, advertised in `m.room_versions` (Synapse's default).
 pub const DEFAULT_ROOM_VERSION: &str = crate::services::rooms::DEFAULT_ROOM_VERSION.id;
