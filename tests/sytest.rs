@@ -18,5 +18,9 @@ mod s12_login;
 mod s13_devices;
 #[path = "sytest/s30_rooms.rs"]
 mod s30_rooms;
+#[path = "sytest/s31_sync.rs"]
+mod s31_sync;
+#[path = "sytest/s32_account_data.rs"]
+mod s32_account_data;
 #[path = "sytest/s49_server_keys.rs"]
 mod s49_server_keys;

@@ -63,7 +63,9 @@ pub struct TestServer {
     pub config: Config,
     /// Keeps the directory (config, database, key) alive while the server runs.
     _dir: TempDir,
+    address: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl TestServer {
@@ -89,18 +91,42 @@ impl TestServer {
         };
         let config_path = write_config(dir.path(), &server_name, &database_url, &options);
         let config = Config::load_with_env(&config_path, |_| None).expect("config");
-        let state = AppState::open(config.clone()).await.expect("server state");
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(concord::server::serve(app(state), vec![listener], async {
-            let _ = stopped.await;
-        }));
+        let (stop, task) = run(&config, listener).await;
         TestServer {
             base_url: format!("http://{address}"),
             server_name,
             config,
             _dir: dir,
+            address,
             stop: Some(stop),
+            task: Some(task),
         }
+    }
+
+    /// Stops the server and starts it again on the same address, configuration and data (a
+    /// restart: nothing kept in memory survives).
+    pub async fn restart(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task");
+        }
+        let mut attempts = 0;
+        let listener = loop {
+            match TcpListener::bind(self.address).await {
+                Ok(listener) => break listener,
+                Err(error) if attempts < 100 => {
+                    attempts += 1;
+                    eprintln!("rebinding {}: {error}", self.address);
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+                Err(error) => panic!("rebinding {}: {error}", self.address),
+            }
+        };
+        let (stop, task) = run(&self.config, listener).await;
+        self.stop = Some(stop);
+        self.task = Some(task);
     }
 
     /// `base_url` + `path`.
@@ -120,6 +146,19 @@ impl Drop for TestServer {
             let _ = stop.send(());
         }
     }
+}
+
+/// Opens the state of `config` and serves it on `listener` until the sender is used.
+async fn run(
+    config: &Config,
+    listener: TcpListener,
+) -> (oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+    let state = AppState::open(config.clone()).await.expect("server state");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(concord::server::serve(app(state), vec![listener], async {
+        let _ = stopped.await;
+    }));
+    (stop, task)
 }
 
 /// Writes `homeserver.yaml` into `dir`; paths in it are relative to `dir`.
