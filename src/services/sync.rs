@@ -4,7 +4,8 @@
 //!   survive restarts);
 //! - [`filter`]: the `filter` parameter (inline or stored) with Synapse's defaults;
 //! - [`timeline`]: timeline slices by stream position range, history visibility;
-//! - [`room`]: the joined, left, invited and knocked sections of one room.
+//! - [`room`]: the joined, left, invited and knocked sections of one room;
+//! - [`unsigned`]: `prev_content` and `replaces_state` of timeline state events.
 //!
 //! A request reads the current positions (`now`), then the user's memberships, the rooms
 //! with events in `(since, now]` (a primary key range) and the account data changed in the
@@ -16,6 +17,7 @@ pub mod filter;
 mod room;
 mod timeline;
 pub mod token;
+mod unsigned;
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -24,17 +26,20 @@ use std::time::Duration;
 use client_api::sync::{BasicEvent, Events, Request, Response, Rooms};
 use client_api::{ClientUser, MatrixError};
 use serde_json::Value;
+use tokio::task::{JoinError, JoinSet};
 use tokio::time::Instant;
 use tracing::instrument;
 
 use self::filter::SyncFilter;
-use self::room::Context;
+use self::room::{Context, Kind, Section};
 use self::token::StreamToken;
 use super::account_data::AccountData;
 use super::internal;
 use super::notifier::Notifier;
 use crate::storage::{AccountDataEntry, Database, MembershipPosition};
 
+/// How many rooms of one response are built at once.
+const CONCURRENT_ROOMS: usize = 4;
 /// The longest a long-poll waits (an hour; clients ask for ~30 s).
 const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
 
@@ -76,10 +81,10 @@ impl Sync {
             .as_deref()
             .map(StreamToken::parse)
             .transpose()?;
-        let filter = SyncFilter {
+        let filter = Arc::new(SyncFilter {
             filter: filter::resolve(&self.account_data, &user.user_id, request.filter.as_deref())
                 .await?,
-        };
+        });
         let timeout = Duration::from_millis(request.timeout.unwrap_or(0)).min(MAX_TIMEOUT);
         let wait = since.is_some() && !request.full_state && !timeout.is_zero();
         // Subscribe before reading positions: nothing committed after the read is missed.
@@ -104,7 +109,7 @@ impl Sync {
     async fn build(
         &self,
         user: &ClientUser,
-        filter: &SyncFilter,
+        filter: &Arc<SyncFilter>,
         since: Option<StreamToken>,
         full_state: bool,
     ) -> Result<Response, MatrixError> {
@@ -137,49 +142,45 @@ impl Sync {
             .await
             .map_err(internal)?;
         let (global, mut per_room) = split_account_data(account_data, filter);
-        let context = Context {
-            database: &self.database,
-            user,
-            filter,
+        let context = Arc::new(Context {
+            database: self.database.clone(),
+            user: user.clone(),
+            filter: Arc::clone(filter),
             since,
             now,
             full_state,
-        };
+        });
         let mut rooms = Rooms::default();
+        // Rooms are built concurrently, a few at a time (the read pool is small).
+        let mut tasks = JoinSet::new();
         for membership in memberships {
             let room_id = membership.room_id.clone();
             if !filter.allows_room(&room_id) {
                 continue;
             }
             let is_new = since_events.is_none_or(|since| membership.stream_position > since);
-            match membership.membership.as_str() {
-                "join" => {
-                    let data = per_room.remove(&room_id).unwrap_or_default();
-                    let joined = context
-                        .joined(&membership, changed.contains(&room_id), data)
-                        .await?;
-                    if let Some(joined) = joined {
-                        rooms.join.insert(room_id, joined);
-                    }
-                }
-                "invite" if is_new => {
-                    rooms
-                        .invite
-                        .insert(room_id, context.invited(&membership).await?);
-                }
-                "knock" if is_new => {
-                    rooms
-                        .knock
-                        .insert(room_id, context.knocked(&membership).await?);
-                }
+            let kind = match membership.membership.as_str() {
+                "join" => Kind::Join(changed.contains(&room_id)),
+                "invite" if is_new => Kind::Invite,
+                "knock" if is_new => Kind::Knock,
                 "leave" | "ban" if is_new && (since.is_some() || filter.include_leave()) => {
-                    let data = per_room.remove(&room_id).unwrap_or_default();
-                    rooms
-                        .leave
-                        .insert(room_id, context.left(&membership, data).await?);
+                    Kind::Leave
                 }
-                _ => {}
+                _ => continue,
+            };
+            let data = per_room.remove(&room_id).unwrap_or_default();
+            if matches!(kind, Kind::Join(false)) && data.is_empty() && !is_new && !full_state {
+                // A joined room without news: skip it without a task.
+                continue;
             }
+            let context = Arc::clone(&context);
+            tasks.spawn(async move { context.section(kind, membership, data).await });
+            if tasks.len() >= CONCURRENT_ROOMS {
+                add_section(&mut rooms, tasks.join_next().await)?;
+            }
+        }
+        while let Some(done) = tasks.join_next().await {
+            add_section(&mut rooms, Some(done))?;
         }
         Ok(Response {
             next_batch: now.to_string(),
@@ -225,6 +226,37 @@ impl Sync {
         }
         Ok(memberships)
     }
+}
+
+/// Puts a built room into its section.
+fn add_section(
+    rooms: &mut Rooms,
+    done: Option<Result<Result<Section, MatrixError>, JoinError>>,
+) -> Result<(), MatrixError> {
+    let section = match done {
+        None => return Ok(()),
+        Some(Ok(section)) => section?,
+        Some(Err(error)) => {
+            tracing::error!(%error, "building a sync room failed");
+            return Err(MatrixError::internal("Internal server error"));
+        }
+    };
+    match section {
+        Section::Join(room_id, Some(room)) => {
+            rooms.join.insert(room_id, room);
+        }
+        Section::Join(_, None) => {}
+        Section::Invite(room_id, room) => {
+            rooms.invite.insert(room_id, room);
+        }
+        Section::Knock(room_id, room) => {
+            rooms.knock.insert(room_id, room);
+        }
+        Section::Leave(room_id, room) => {
+            rooms.leave.insert(room_id, room);
+        }
+    }
+    Ok(())
 }
 
 /// Global account data and per-room account data by room, as the filter lets them through.

@@ -3,6 +3,7 @@
 //! (stripped state).
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use client_api::filtering::EventFilter;
 use client_api::sync::{
@@ -15,6 +16,7 @@ use serde_json::{json, Map, Value};
 use super::filter::SyncFilter;
 use super::timeline::{self, client_events, content, Slice, Visibility};
 use super::token::StreamToken;
+use super::unsigned::add_replaced_state;
 use crate::services::internal;
 use crate::storage::{Database, MembershipPosition, StateMap, StreamPosition};
 
@@ -32,13 +34,30 @@ const STRIPPED_TYPES: [&str; 6] = [
 const HEROES: u32 = 5;
 
 /// What every room of one sync shares.
-pub(super) struct Context<'a> {
-    pub database: &'a Database,
-    pub user: &'a ClientUser,
-    pub filter: &'a SyncFilter,
+pub(super) struct Context {
+    pub database: Database,
+    pub user: ClientUser,
+    pub filter: Arc<SyncFilter>,
     pub since: Option<StreamToken>,
     pub now: StreamToken,
     pub full_state: bool,
+}
+
+/// Which section a room goes to; `Join` says whether it has events since the token.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Kind {
+    Join(bool),
+    Invite,
+    Knock,
+    Leave,
+}
+
+/// A built room (a joined room without news is `None`).
+pub(super) enum Section {
+    Join(String, Option<JoinedRoom>),
+    Invite(String, InvitedRoom),
+    Knock(String, KnockedRoom),
+    Leave(String, LeftRoom),
 }
 
 /// A timeline with its state section, as joined and left rooms carry them.
@@ -49,13 +68,32 @@ struct TimelineAndState {
     has_members: bool,
 }
 
-impl Context<'_> {
+impl Context {
     fn since_events(&self) -> Option<StreamPosition> {
         self.since.map(|since| since.events_position())
     }
 
+    /// Builds one room of the response.
+    pub async fn section(
+        &self,
+        kind: Kind,
+        membership: MembershipPosition,
+        account_data: Vec<BasicEvent>,
+    ) -> Result<Section, MatrixError> {
+        let room_id = membership.room_id.clone();
+        Ok(match kind {
+            Kind::Join(changed) => Section::Join(
+                room_id,
+                self.joined(&membership, changed, account_data).await?,
+            ),
+            Kind::Invite => Section::Invite(room_id, self.invited(&membership).await?),
+            Kind::Knock => Section::Knock(room_id, self.knocked(&membership).await?),
+            Kind::Leave => Section::Leave(room_id, self.left(&membership, account_data).await?),
+        })
+    }
+
     /// A joined room, or `None` when nothing in it changed since the token.
-    pub async fn joined(
+    async fn joined(
         &self,
         membership: &MembershipPosition,
         changed: bool,
@@ -63,14 +101,20 @@ impl Context<'_> {
     ) -> Result<Option<JoinedRoom>, MatrixError> {
         let since = self.since_events();
         // Newly joined (or initial sync): the whole room, as on an initial sync.
-        let newly_joined = since.is_none_or(|since| membership.stream_position > since);
+        let newly_joined = match since {
+            None => true,
+            Some(since) if membership.stream_position > since => {
+                !self.was_joined(membership, since).await?
+            }
+            Some(_) => false,
+        };
         let full = newly_joined || self.full_state;
         if !full && !changed && account_data.is_empty() {
             return Ok(None);
         }
         let after = if newly_joined { None } else { since };
         let mut visibility = Visibility::new(
-            self.database,
+            &self.database,
             &self.user.user_id,
             true,
             Some(membership.stream_position),
@@ -108,15 +152,32 @@ impl Context<'_> {
         }))
     }
 
+    /// Whether the user was already joined at `at` (a join event after it may only change
+    /// their profile).
+    async fn was_joined(
+        &self,
+        membership: &MembershipPosition,
+        at: StreamPosition,
+    ) -> Result<bool, MatrixError> {
+        let event = self
+            .database
+            .member_event_at(&membership.room_id, &self.user.user_id, at)
+            .await
+            .map_err(internal)?;
+        Ok(event.is_some_and(|event| {
+            content(&event).get("membership").and_then(Value::as_str) == Some("join")
+        }))
+    }
+
     /// A room the user left or was banned from, up to the leave event.
-    pub async fn left(
+    async fn left(
         &self,
         membership: &MembershipPosition,
         account_data: Vec<BasicEvent>,
     ) -> Result<LeftRoom, MatrixError> {
         let since = self.since_events();
         let full = since.is_none() || self.full_state;
-        let mut visibility = Visibility::new(self.database, &self.user.user_id, false, None);
+        let mut visibility = Visibility::new(&self.database, &self.user.user_id, false, None);
         let part = self
             .timeline_and_state(
                 &membership.room_id,
@@ -136,10 +197,7 @@ impl Context<'_> {
     }
 
     /// An invite: the stripped state of the room with the invite event.
-    pub async fn invited(
-        &self,
-        membership: &MembershipPosition,
-    ) -> Result<InvitedRoom, MatrixError> {
+    async fn invited(&self, membership: &MembershipPosition) -> Result<InvitedRoom, MatrixError> {
         Ok(InvitedRoom {
             invite_state: Events {
                 events: self.stripped_state(membership).await?,
@@ -148,10 +206,7 @@ impl Context<'_> {
     }
 
     /// A knock: the stripped state of the room with the knock event.
-    pub async fn knocked(
-        &self,
-        membership: &MembershipPosition,
-    ) -> Result<KnockedRoom, MatrixError> {
+    async fn knocked(&self, membership: &MembershipPosition) -> Result<KnockedRoom, MatrixError> {
         Ok(KnockedRoom {
             knock_state: Events {
                 events: self.stripped_state(membership).await?,
@@ -172,7 +227,7 @@ impl Context<'_> {
     ) -> Result<TimelineAndState, MatrixError> {
         let timeline_filter = self.filter.timeline();
         let Slice { events, limited } = timeline::slice(
-            self.database,
+            &self.database,
             room_id,
             after.unwrap_or_default(),
             upto,
@@ -186,35 +241,48 @@ impl Context<'_> {
             .map(|first| StreamPosition(first.stream_position.0 - 1))
             .unwrap_or(upto);
         let senders: HashSet<&str> = events.iter().map(|e| e.sender.as_str()).collect();
-        let state_ids = match after {
-            _ if full => self.state_at(room_id, start).await?,
-            Some(after) if limited || restricts(&timeline_filter) => {
-                self.state_delta(room_id, after, start).await?
-            }
-            _ => StateMap::new(),
+        let lazy = self.filter.lazy_load_members();
+        let has_state = events.iter().any(|e| e.state_key.is_some());
+        // The state before the timeline: the state section of a full sync, and what lazy
+        // loading and `prev_content` read.
+        let at_start = if full || has_state || lazy {
+            Some(self.state_at(room_id, start).await?)
+        } else {
+            None
         };
-        let state_filter = self.filter.state();
+        let delta;
+        let state_ids = match (after, &at_start) {
+            (_, Some(at_start)) if full => at_start,
+            (Some(after), _) if limited || restricts(&timeline_filter) => {
+                delta = self.state_delta(room_id, after, start).await?;
+                &delta
+            }
+            _ => {
+                delta = StateMap::new();
+                &delta
+            }
+        };
         let mut wanted: Vec<&str> = state_ids
             .iter()
             .filter(|((kind, key), _)| {
-                !(self.filter.lazy_load_members() && kind == MEMBER)
+                !(lazy && kind == MEMBER)
                     || senders.contains(key.as_str())
                     || *key == self.user.user_id
             })
             .map(|(_, id)| id.as_str())
             .collect();
-        let lazy_extra;
-        if self.filter.lazy_load_members() && !full {
+        if let (true, false, Some(at_start)) = (lazy, full, &at_start) {
             // Incremental lazy loading: the member events of the timeline's senders, which the
             // client may not have (sent again even if it has: include_redundant_members).
-            let at_start = self.state_at(room_id, start).await?;
-            lazy_extra = senders
-                .iter()
-                .filter_map(|sender| at_start.get(&(MEMBER.to_owned(), (*sender).to_owned())))
-                .cloned()
-                .collect::<Vec<String>>();
-            wanted.extend(lazy_extra.iter().map(String::as_str));
+            wanted.extend(senders.iter().filter_map(|sender| {
+                at_start
+                    .get(&(MEMBER.to_owned(), (*sender).to_owned()))
+                    .map(String::as_str)
+            }));
+            wanted.sort_unstable();
+            wanted.dedup();
         }
+        let state_filter = self.filter.state();
         let state_events = self
             .database
             .events_by_ids(&wanted)
@@ -227,14 +295,18 @@ impl Context<'_> {
             events: start.0,
             ..self.now
         };
+        let mut timeline_events = client_events(&self.database, &self.user, &events, true).await?;
+        if let (true, Some(at_start)) = (has_state, &at_start) {
+            add_replaced_state(&self.database, at_start, &events, &mut timeline_events).await?;
+        }
         Ok(TimelineAndState {
             has_members: events.iter().any(|e| e.event_type == MEMBER),
             timeline: Timeline {
-                events: client_events(self.database, self.user, &events).await?,
+                events: timeline_events,
                 limited,
                 prev_batch: Some(prev_batch.to_string()),
             },
-            state: client_events(self.database, self.user, &state_events).await?,
+            state: client_events(&self.database, &self.user, &state_events, false).await?,
         })
     }
 

@@ -177,15 +177,16 @@ pub(super) async fn slice(
 }
 
 /// Stored events as the user sees them, with `unsigned.transaction_id` on those their device
-/// sent.
+/// sent (`transactions`: only message events have one, so state sections skip the lookup).
 pub(super) async fn client_events(
     database: &Database,
     user: &ClientUser,
     events: &[StoredEvent],
+    transactions: bool,
 ) -> Result<Vec<ClientEvent>, MatrixError> {
     let own: Vec<&str> = events
         .iter()
-        .filter(|e| e.sender == user.user_id)
+        .filter(|e| transactions && e.sender == user.user_id && e.state_key.is_none())
         .map(|e| e.event_id.as_str())
         .collect();
     let transactions = match (&user.device_id, own.is_empty()) {

@@ -113,3 +113,33 @@ async fn a_gap_larger_than_the_limit_is_limited_with_a_prev_batch_and_state() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn state_events_in_the_timeline_carry_what_they_replaced() {
+    each_backend(|backend| async move {
+        let (server, alice, _) = alice_and_bob(backend).await;
+        let room_id = create_room(&server, &alice, json!({"topic": "first"})).await;
+        let token = next_batch(&sync(&server, &alice, None).await);
+        let (status, first) =
+            crate::harness::rooms::get_state(&server, &alice, &room_id, "m.room.topic", "").await;
+        assert_eq!(status, 200, "{first}");
+        let (status, body) = crate::harness::rooms::put_state(
+            &server,
+            &alice,
+            &room_id,
+            "m.room.topic",
+            "",
+            json!({"topic": "second"}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let body = sync(&server, &alice, Some(&token)).await;
+        let events = &body["rooms"]["join"][&room_id]["timeline"]["events"];
+        let topic = &events[0];
+        assert_eq!(topic["content"]["topic"], "second", "{body}");
+        assert_eq!(topic["unsigned"]["prev_content"], json!({"topic": "first"}));
+        assert!(topic["unsigned"]["replaces_state"].is_string(), "{topic}");
+        assert_eq!(topic["unsigned"]["prev_sender"], alice.user_id.as_str());
+    })
+    .await;
+}
