@@ -24,12 +24,15 @@ use tracing::Level;
 
 use crate::config::Config;
 use crate::federation::{ClientSetupError, FederationClient, KeyRing};
+use crate::services::account_data::AccountData;
 use crate::services::accounts::Accounts;
 use crate::services::credentials::Credentials;
 use crate::services::devices::Devices;
+use crate::services::notifier::Notifier;
 use crate::services::rate_limit::RateLimiter;
 use crate::services::rooms::{Rooms, DEFAULT_ROOM_VERSION};
 use crate::services::sessions::Sessions;
+use crate::services::sync::Sync;
 use crate::services::uia::Uia;
 use crate::signing_key::{self, SigningKeyError};
 use crate::storage::{Database, StorageError};
@@ -70,6 +73,8 @@ pub struct AppState {
     message_limiter: RateLimiter,
     /// Other servers' keys (and the client that fetches them).
     key_ring: KeyRing,
+    account_data: Arc<AccountData>,
+    sync: Sync,
 }
 
 impl AppState {
@@ -114,6 +119,10 @@ impl AppState {
         );
         let message_limiter = RateLimiter::new(config.rc_message);
         let key_ring = KeyRing::new(database.clone(), federation_client, signing_key.clone());
+        let notifier = Arc::new(Notifier::default());
+        let rooms = rooms.with_notifier(Arc::clone(&notifier));
+        let account_data = Arc::new(AccountData::new(database.clone(), Arc::clone(&notifier)));
+        let sync = Sync::new(database.clone(), notifier, Arc::clone(&account_data));
         Self {
             message_limiter,
             key_ring,
@@ -124,6 +133,8 @@ impl AppState {
             accounts,
             devices,
             rooms,
+            account_data,
+            sync,
         }
     }
 

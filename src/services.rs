@@ -11,17 +11,22 @@
 //! - [`rate_limit`]: Synapse-style rate limiters (`rc_message`, `rc_login`);
 //! - [`rooms`]: the room engine (building, authorising and persisting events) and the room
 //!   endpoints built on it.
+//! - [`notifier`]: wakes waiting `/sync` requests; [`sync`]: `/sync`; [`account_data`]:
+//!   account data, room tags and filters.
 //!
 //! Services answer with the client API's `MatrixError`/`UiaError`: they implement client-server
 //! semantics, and the error codes are part of them.
 
+pub mod account_data;
 pub mod accounts;
 pub mod credentials;
 pub mod devices;
+pub mod notifier;
 pub mod rate_limit;
 pub mod rooms;
 pub mod secrets;
 pub mod sessions;
+pub mod sync;
 pub mod uia;
 
 use std::time::{SystemTime, UNIX_EPOCH};

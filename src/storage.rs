@@ -14,10 +14,13 @@
 //!   membership and transaction id in one transaction; `rooms`: the read side of those.
 //! - `server_keys`: our verify keys and cached remote server keys; `server_key_responses`:
 //!   each remote server's latest signed key response (for the notary API).
+//! - `account_data`: account data (global and per room, on the `account_data` stream) and
+//!   filters; `sync`: the read side of `/sync` (positions, memberships, ranges of events).
 //!
 //! See `pool` for the writer model and the SQLite settings, and
 //! `dialect` for the few SQL differences between the backends.
 
+mod account_data;
 mod devices;
 mod dialect;
 mod error;
@@ -30,6 +33,7 @@ mod server_key_responses;
 mod server_keys;
 mod sessions;
 mod state;
+mod sync;
 mod tokens;
 mod uia_sessions;
 mod users;
@@ -39,6 +43,7 @@ pub(crate) mod testing;
 #[cfg(test)]
 mod tests;
 
+pub use account_data::AccountDataEntry;
 pub use devices::Device;
 pub use dialect::Dialect;
 pub use error::StorageError;
@@ -49,6 +54,7 @@ pub use server_key_responses::ServerKeyResponse;
 pub use server_keys::{OwnVerifyKey, RemoteServerKey};
 pub use sessions::{NewSession, Refresh, RefreshToken};
 pub use state::{StateChange, StateGroupId, StateMap, MAX_DELTA_CHAIN};
+pub use sync::MembershipPosition;
 pub use tokens::{AccessToken, NewAccessToken, TokenHash};
 pub use uia_sessions::UiaSession;
 pub use users::{NewUser, User};

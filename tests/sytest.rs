@@ -20,6 +20,10 @@ mod s13_devices;
 mod s14_rate_limits;
 #[path = "sytest/s30_rooms.rs"]
 mod s30_rooms;
+#[path = "sytest/s31_sync.rs"]
+mod s31_sync;
+#[path = "sytest/s32_account_data.rs"]
+mod s32_account_data;
 #[path = "sytest/s49_server_keys.rs"]
 mod s49_server_keys;
 #[path = "sytest/s50_federation_keys.rs"]

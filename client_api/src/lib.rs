@@ -10,17 +10,21 @@ pub mod account_registration;
 pub mod api_versions;
 pub mod auth;
 pub mod capabilities;
+pub mod client_config;
 pub mod client_event;
 pub mod device_management;
 pub mod endpoint;
 mod error;
 pub mod extract;
+pub mod filtering;
 pub mod room_creation;
 pub mod room_membership;
 pub mod room_participation;
+pub mod room_tagging;
 pub mod server_discovery;
 pub mod session_management;
 pub mod synapse_admin;
+pub mod sync;
 pub mod uia;
 
 use std::sync::Arc;
@@ -30,15 +34,19 @@ use axum::Router;
 pub use account_management::AccountsPort;
 pub use auth::{AccessToken, AccessTokenPort, ClientUser};
 pub use capabilities::CapabilitiesPort;
+pub use client_config::ClientConfigPort;
 pub use client_event::ClientEvent;
 pub use device_management::DevicesPort;
 pub use endpoint::{mount, Auth, Endpoint};
 pub use error::{unrecognized_endpoint, unrecognized_method, MatrixError};
+pub use filtering::FilteringPort;
 pub use room_creation::RoomCreationPort;
 pub use room_membership::RoomMembershipPort;
 pub use room_participation::RoomParticipationPort;
+pub use room_tagging::RoomTaggingPort;
 pub use server_discovery::ClientDiscoveryPort;
 pub use session_management::SessionPort;
+pub use sync::SyncPort;
 pub use uia::{UiaChallenge, UiaError};
 
 /// Every port the client-server routes need, implemented by the engine.
@@ -51,6 +59,10 @@ pub trait ClientPorts:
     + RoomCreationPort
     + RoomMembershipPort
     + RoomParticipationPort
+    + SyncPort
+    + FilteringPort
+    + ClientConfigPort
+    + RoomTaggingPort
 {
 }
 
@@ -63,6 +75,10 @@ impl<P> ClientPorts for P where
         + RoomCreationPort
         + RoomMembershipPort
         + RoomParticipationPort
+        + SyncPort
+        + FilteringPort
+        + ClientConfigPort
+        + RoomTaggingPort
 {
 }
 
@@ -179,6 +195,7 @@ pub fn router<P: ClientPorts>(backend: Arc<P>) -> Router {
         capabilities::get_capabilities::handler::<P>,
     );
     let router = rooms_router(router);
+    let router = sync_router(router);
     router.with_state(backend)
 }
 
@@ -262,5 +279,59 @@ fn rooms_router<P: ClientPorts>(router: Router<Arc<P>>) -> Router<Arc<P>> {
         router,
         &participation::get_joined_members_by_room::ENDPOINT,
         participation::get_joined_members_by_room::handler::<P>,
+    )
+}
+
+/// Syncing, filters, account data and room tags.
+fn sync_router<P: ClientPorts>(router: Router<Arc<P>>) -> Router<Arc<P>> {
+    let router = mount(
+        router,
+        &sync::sync_events::ENDPOINT,
+        sync::sync_events::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &filtering::define_filter::ENDPOINT,
+        filtering::define_filter::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &filtering::get_filter::ENDPOINT,
+        filtering::get_filter::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &client_config::set_account_data::ENDPOINT,
+        client_config::set_account_data::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &client_config::get_account_data::ENDPOINT,
+        client_config::get_account_data::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &client_config::set_room_account_data::ENDPOINT,
+        client_config::set_room_account_data::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &client_config::get_room_account_data::ENDPOINT,
+        client_config::get_room_account_data::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &room_tagging::get_room_tags::ENDPOINT,
+        room_tagging::get_room_tags::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &room_tagging::set_room_tag::ENDPOINT,
+        room_tagging::set_room_tag::handler::<P>,
+    );
+    mount(
+        router,
+        &room_tagging::delete_room_tag::ENDPOINT,
+        room_tagging::delete_room_tag::handler::<P>,
     )
 }

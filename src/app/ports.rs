@@ -22,6 +22,7 @@ use super::AppState;
 
 mod rooms;
 mod server_server;
+mod sync;
 
 /// The room version new rooms get, advertised in `m.room_versions` (Synapse's default).
 pub const DEFAULT_ROOM_VERSION: &str = crate::services::rooms::DEFAULT_ROOM_VERSION.id;

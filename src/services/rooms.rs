@@ -15,7 +15,7 @@
 
 mod append;
 mod builder;
-mod client_event;
+pub(crate) mod client_event;
 mod create;
 mod errors;
 mod head;
@@ -32,6 +32,9 @@ use state_res::signing::KeyPair;
 
 use client_api::MatrixError;
 
+use std::sync::Arc;
+
+use crate::services::notifier::Notifier;
 use crate::storage::Database;
 
 use self::locks::RoomLocks;
@@ -47,6 +50,8 @@ pub struct Rooms {
     signing_key: KeyPair,
     default_version: RoomVersion,
     locks: RoomLocks,
+    /// Woken after every persisted event (the room's users, see `append`).
+    notifier: Arc<Notifier>,
 }
 
 impl Rooms {
@@ -63,7 +68,14 @@ impl Rooms {
             signing_key,
             default_version,
             locks: RoomLocks::default(),
+            notifier: Arc::default(),
         }
+    }
+
+    /// The same service, waking `/sync` requests through `notifier`.
+    pub fn with_notifier(mut self, notifier: Arc<Notifier>) -> Self {
+        self.notifier = notifier;
+        self
     }
 }
 

@@ -11,7 +11,8 @@ use sqlx::{AnyConnection, Row};
 use super::row::flag;
 use super::{Database, Dialect, StorageError};
 
-const EVENT_COLUMNS: &str = "stream_ordering, event_id, room_id, event_type, state_key, sender, \
+pub(super) const EVENT_COLUMNS: &str =
+    "stream_ordering, event_id, room_id, event_type, state_key, sender, \
                              origin_server_ts, depth, json, rejection_reason, outlier";
 
 /// A position in a stream; positions only increase.
@@ -71,7 +72,7 @@ pub struct StoredEvent {
 }
 
 impl StoredEvent {
-    fn from_row(row: &AnyRow) -> Result<Self, StorageError> {
+    pub(super) fn from_row(row: &AnyRow) -> Result<Self, StorageError> {
         Ok(StoredEvent {
             stream_position: StreamPosition(row.try_get("stream_ordering")?),
             event_id: row.try_get("event_id")?,

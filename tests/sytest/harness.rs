@@ -67,7 +67,7 @@ impl Options {
 
 /// A running server. Stops when dropped.
 pub struct TestServer {
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT` (`https` with `Options::tls`).
     pub base_url: String,
     /// The server name, `127.0.0.1:PORT` (so other servers could reach it by name).
     pub server_name: String,
@@ -75,7 +75,11 @@ pub struct TestServer {
     pub config: Config,
     /// Keeps the directory (config, database, key) alive while the server runs.
     _dir: TempDir,
+    address: SocketAddr,
+    /// Whether it serves HTTPS (kept across restarts).
+    tls: bool,
     stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl TestServer {
@@ -101,31 +105,44 @@ impl TestServer {
         };
         let config_path = write_config(dir.path(), &server_name, &database_url, &options);
         let config = Config::load_with_env(&config_path, |_| None).expect("config");
-        let state = AppState::open(config.clone()).await.expect("server state");
-        let (stop, stopped) = oneshot::channel::<()>();
-        let (listener, scheme) = if options.tls {
-            let ca = tls::test_ca();
-            let tls_config = concord::config::ListenerTlsConfig {
-                certificate_path: ca.certificate_path.clone(),
-                private_key_path: ca.private_key_path.clone(),
-            };
-            let server_config = concord::server::tls::server_config(&tls_config).expect("TLS");
-            let tls_listener =
-                concord::server::tls::TlsListener::new(listener, server_config).expect("TLS");
-            (concord::server::Listener::Tls(tls_listener), "https")
-        } else {
-            (concord::server::Listener::Plain(listener), "http")
-        };
-        tokio::spawn(concord::server::serve(app(state), vec![listener], async {
-            let _ = stopped.await;
-        }));
+        let (stop, task) = run(&config, listener, options.tls).await;
+        let scheme = if options.tls { "https" } else { "http" };
         TestServer {
             base_url: format!("{scheme}://{address}"),
             server_name,
             config,
             _dir: dir,
+            address,
+            tls: options.tls,
             stop: Some(stop),
+            task: Some(task),
         }
+    }
+
+    /// Stops the server and starts it again on the same address, configuration and data (a
+    /// restart: nothing kept in memory survives).
+    pub async fn restart(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task");
+        }
+        let mut attempts = 0;
+        let listener = loop {
+            match TcpListener::bind(self.address).await {
+                Ok(listener) => break listener,
+                Err(error) if attempts < 100 => {
+                    attempts += 1;
+                    eprintln!("rebinding {}: {error}", self.address);
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+                Err(error) => panic!("rebinding {}: {error}", self.address),
+            }
+        };
+        let (stop, task) = run(&self.config, listener, self.tls).await;
+        self.stop = Some(stop);
+        self.task = Some(task);
     }
 
     /// `base_url` + `path`.
@@ -145,6 +162,33 @@ impl Drop for TestServer {
             let _ = stop.send(());
         }
     }
+}
+
+/// Opens the state of `config` and serves it on `listener` until the sender is used.
+async fn run(
+    config: &Config,
+    listener: TcpListener,
+    tls: bool,
+) -> (oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+    let state = AppState::open(config.clone()).await.expect("server state");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let listener = if tls {
+        let ca = tls::test_ca();
+        let tls_config = concord::config::ListenerTlsConfig {
+            certificate_path: ca.certificate_path.clone(),
+            private_key_path: ca.private_key_path.clone(),
+        };
+        let server_config = concord::server::tls::server_config(&tls_config).expect("TLS");
+        let tls_listener =
+            concord::server::tls::TlsListener::new(listener, server_config).expect("TLS");
+        concord::server::Listener::Tls(tls_listener)
+    } else {
+        concord::server::Listener::Plain(listener)
+    };
+    let task = tokio::spawn(concord::server::serve(app(state), vec![listener], async {
+        let _ = stopped.await;
+    }));
+    (stop, task)
 }
 
 /// Writes `homeserver.yaml` into `dir`; paths in it are relative to `dir`.

@@ -114,6 +114,14 @@ impl Rooms {
             .await
             .map_err(internal)?;
         head.advance(pdu.clone(), persisted.state_group);
+        // After the commit: wake the /sync long-polls of the room's users (and of a member
+        // event's target, who may just have left or been kicked).
+        let target = (pdu.event_type() == MEMBER)
+            .then(|| pdu.state_key())
+            .flatten();
+        self.notifier
+            .notify_room(&self.database, pdu.room_id(), target)
+            .await;
         Ok(())
     }
 }

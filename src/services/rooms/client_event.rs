@@ -12,7 +12,7 @@ use super::errors::corrupt;
 use crate::storage::{EventTransaction, StoredEvent};
 
 /// `stored` as clients see it, `now` in ms since the epoch.
-pub(super) fn client_event(stored: &StoredEvent, now: i64) -> Result<ClientEvent, MatrixError> {
+pub(crate) fn client_event(stored: &StoredEvent, now: i64) -> Result<ClientEvent, MatrixError> {
     let mut json: Object = serde_json::from_str(&stored.json)
         .map_err(|e| corrupt(format!("event {} is not JSON: {e}", stored.event_id)))?;
     let mut unsigned = Object::new();

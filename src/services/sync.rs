@@ -1,0 +1,289 @@
+//! `GET /sync` (client-server API § "Syncing"): what changed for a user since a token.
+//!
+//! - [`token`]: the `s…` stream token (every stream's position; DB positions, so tokens
+//!   survive restarts);
+//! - [`filter`]: the `filter` parameter (inline or stored) with Synapse's defaults;
+//! - [`timeline`]: timeline slices by stream position range, history visibility;
+//! - [`room`]: the joined, left, invited and knocked sections of one room;
+//! - [`unsigned`]: `prev_content` and `replaces_state` of timeline state events.
+//!
+//! A request reads the current positions (`now`), then the user's memberships, the rooms
+//! with events in `(since, now]` (a primary key range) and the account data changed in the
+//! same range, and builds only those rooms. With a `since` token, a `timeout` and nothing
+//! new, it waits on the [`Notifier`] (holding no database connection) and builds again when
+//! woken, until the timeout.
+
+pub mod filter;
+mod room;
+mod timeline;
+pub mod token;
+mod unsigned;
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use client_api::sync::{BasicEvent, Events, Request, Response, Rooms};
+use client_api::{ClientUser, MatrixError};
+use serde_json::Value;
+use tokio::task::{JoinError, JoinSet};
+use tokio::time::Instant;
+use tracing::instrument;
+
+use self::filter::SyncFilter;
+use self::room::{Context, Kind, Section};
+use self::token::StreamToken;
+use super::account_data::AccountData;
+use super::internal;
+use super::notifier::Notifier;
+use crate::storage::{AccountDataEntry, Database, MembershipPosition};
+
+/// How many rooms of one response are built at once.
+const CONCURRENT_ROOMS: usize = 4;
+/// The longest a long-poll waits (an hour; clients ask for ~30 s).
+const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
+
+/// The sync service.
+#[derive(Debug)]
+pub struct Sync {
+    database: Database,
+    notifier: Arc<Notifier>,
+    account_data: Arc<AccountData>,
+}
+
+impl Sync {
+    /// A sync service; `account_data` reads stored filters.
+    pub fn new(
+        database: Database,
+        notifier: Arc<Notifier>,
+        account_data: Arc<AccountData>,
+    ) -> Self {
+        Self {
+            database,
+            notifier,
+            account_data,
+        }
+    }
+
+    /// `GET /sync`.
+    #[instrument(skip_all, fields(user = %user.user_id, since = request.since))]
+    pub async fn sync(&self, user: &ClientUser, request: Request) -> Result<Response, MatrixError> {
+        if let Some(presence) = &request.set_presence {
+            // Presence itself is not served yet; the value is still checked.
+            if !matches!(presence.as_str(), "online" | "offline" | "unavailable") {
+                return Err(MatrixError::invalid_param(format!(
+                    "Invalid set_presence {presence:?}"
+                )));
+            }
+        }
+        let since = request
+            .since
+            .as_deref()
+            .map(StreamToken::parse)
+            .transpose()?;
+        let filter = Arc::new(SyncFilter {
+            filter: filter::resolve(&self.account_data, &user.user_id, request.filter.as_deref())
+                .await?,
+        });
+        let timeout = Duration::from_millis(request.timeout.unwrap_or(0)).min(MAX_TIMEOUT);
+        let wait = since.is_some() && !request.full_state && !timeout.is_zero();
+        // Subscribe before reading positions: nothing committed after the read is missed.
+        let mut waiter = wait.then(|| self.notifier.subscribe(&user.user_id));
+        let deadline = Instant::now() + timeout;
+        loop {
+            let response = self.build(user, &filter, since, request.full_state).await?;
+            let Some(waiter) = waiter.as_mut() else {
+                return Ok(response);
+            };
+            if !response.is_empty() {
+                return Ok(response);
+            }
+            tokio::select! {
+                () = waiter.changed() => {}
+                () = tokio::time::sleep_until(deadline) => return Ok(response),
+            }
+        }
+    }
+
+    /// One sync response from `since` to now.
+    async fn build(
+        &self,
+        user: &ClientUser,
+        filter: &Arc<SyncFilter>,
+        since: Option<StreamToken>,
+        full_state: bool,
+    ) -> Result<Response, MatrixError> {
+        let positions = self.database.stream_positions().await.map_err(internal)?;
+        let position = |name: &str| positions.get(name).copied().unwrap_or_default().0;
+        let now = StreamToken {
+            events: position("events"),
+            account_data: position("account_data"),
+            ..since.unwrap_or_default()
+        };
+        let memberships = self.memberships_at(&user.user_id, now).await?;
+        let since_events = since.map(|s| s.events_position());
+        let changed: HashSet<String> = match since_events {
+            Some(since) if since < now.events_position() => self
+                .database
+                .rooms_with_events_between(since, now.events_position())
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .collect(),
+            _ => HashSet::new(),
+        };
+        let account_data = self
+            .database
+            .account_data_changes(
+                &user.user_id,
+                since.map(|s| s.account_data_position()).unwrap_or_default(),
+                now.account_data_position(),
+            )
+            .await
+            .map_err(internal)?;
+        let (global, mut per_room) = split_account_data(account_data, filter);
+        let context = Arc::new(Context {
+            database: self.database.clone(),
+            user: user.clone(),
+            filter: Arc::clone(filter),
+            since,
+            now,
+            full_state,
+        });
+        let mut rooms = Rooms::default();
+        // Rooms are built concurrently, a few at a time (the read pool is small).
+        let mut tasks = JoinSet::new();
+        for membership in memberships {
+            let room_id = membership.room_id.clone();
+            if !filter.allows_room(&room_id) {
+                continue;
+            }
+            let is_new = since_events.is_none_or(|since| membership.stream_position > since);
+            let kind = match membership.membership.as_str() {
+                "join" => Kind::Join(changed.contains(&room_id)),
+                "invite" if is_new => Kind::Invite,
+                "knock" if is_new => Kind::Knock,
+                "leave" | "ban" if is_new && (since.is_some() || filter.include_leave()) => {
+                    Kind::Leave
+                }
+                _ => continue,
+            };
+            let data = per_room.remove(&room_id).unwrap_or_default();
+            if matches!(kind, Kind::Join(false)) && data.is_empty() && !is_new && !full_state {
+                // A joined room without news: skip it without a task.
+                continue;
+            }
+            let context = Arc::clone(&context);
+            tasks.spawn(async move { context.section(kind, membership, data).await });
+            if tasks.len() >= CONCURRENT_ROOMS {
+                add_section(&mut rooms, tasks.join_next().await)?;
+            }
+        }
+        while let Some(done) = tasks.join_next().await {
+            add_section(&mut rooms, Some(done))?;
+        }
+        Ok(Response {
+            next_batch: now.to_string(),
+            rooms,
+            account_data: Events { events: global },
+            ..Response::default()
+        })
+    }
+
+    /// The user's memberships as of `now`: a membership that changed after `now` was read is
+    /// taken back to the member event at `now`.
+    async fn memberships_at(
+        &self,
+        user_id: &str,
+        now: StreamToken,
+    ) -> Result<Vec<MembershipPosition>, MatrixError> {
+        let current = self
+            .database
+            .user_memberships(user_id)
+            .await
+            .map_err(internal)?;
+        let mut memberships = Vec::with_capacity(current.len());
+        for membership in current {
+            if membership.stream_position <= now.events_position() {
+                memberships.push(membership);
+                continue;
+            }
+            let earlier = self
+                .database
+                .member_event_at(&membership.room_id, user_id, now.events_position())
+                .await
+                .map_err(internal)?;
+            if let Some(event) = earlier {
+                let content = timeline::content(&event);
+                let value = content.get("membership").and_then(Value::as_str);
+                memberships.push(MembershipPosition {
+                    room_id: event.room_id,
+                    membership: value.unwrap_or("leave").to_owned(),
+                    event_id: event.event_id,
+                    stream_position: event.stream_position,
+                });
+            }
+        }
+        Ok(memberships)
+    }
+}
+
+/// Puts a built room into its section.
+fn add_section(
+    rooms: &mut Rooms,
+    done: Option<Result<Result<Section, MatrixError>, JoinError>>,
+) -> Result<(), MatrixError> {
+    let section = match done {
+        None => return Ok(()),
+        Some(Ok(section)) => section?,
+        Some(Err(error)) => {
+            tracing::error!(%error, "building a sync room failed");
+            return Err(MatrixError::internal("Internal server error"));
+        }
+    };
+    match section {
+        Section::Join(room_id, Some(room)) => {
+            rooms.join.insert(room_id, room);
+        }
+        Section::Join(_, None) => {}
+        Section::Invite(room_id, room) => {
+            rooms.invite.insert(room_id, room);
+        }
+        Section::Knock(room_id, room) => {
+            rooms.knock.insert(room_id, room);
+        }
+        Section::Leave(room_id, room) => {
+            rooms.leave.insert(room_id, room);
+        }
+    }
+    Ok(())
+}
+
+/// Global account data and per-room account data by room, as the filter lets them through.
+fn split_account_data(
+    entries: Vec<AccountDataEntry>,
+    filter: &SyncFilter,
+) -> (Vec<BasicEvent>, BTreeMap<String, Vec<BasicEvent>>) {
+    let global_filter = filter.account_data();
+    let room_filter = filter.room_account_data();
+    let mut global = Vec::new();
+    let mut per_room: BTreeMap<String, Vec<BasicEvent>> = BTreeMap::new();
+    for entry in entries {
+        let content = serde_json::from_str(&entry.content).unwrap_or(Value::Null);
+        let event = BasicEvent {
+            event_type: entry.data_type,
+            content,
+        };
+        match entry.room_id {
+            None if global_filter.allows(&event.event_type, None) => global.push(event),
+            Some(room_id)
+                if room_filter.allows(&event.event_type, None)
+                    && room_filter.allows_room(&room_id) =>
+            {
+                per_room.entry(room_id).or_default().push(event);
+            }
+            _ => {}
+        }
+    }
+    (global, per_room)
+}

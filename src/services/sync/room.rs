@@ -1,0 +1,413 @@
+//! One room's part of a sync response, by the user's membership: joined (timeline, state
+//! delta, summary, account data), left (timeline up to the leave, state), invited and knocked
+//! (stripped state).
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use client_api::filtering::EventFilter;
+use client_api::sync::{
+    BasicEvent, Events, InvitedRoom, JoinedRoom, KnockedRoom, LeftRoom, StrippedStateEvent,
+    Timeline,
+};
+use client_api::{ClientEvent, ClientUser, MatrixError};
+use serde_json::{json, Map, Value};
+
+use super::filter::SyncFilter;
+use super::timeline::{self, client_events, content, Slice, Visibility};
+use super::token::StreamToken;
+use super::unsigned::add_replaced_state;
+use crate::services::internal;
+use crate::storage::{Database, MembershipPosition, StateMap, StreamPosition};
+
+const MEMBER: &str = "m.room.member";
+/// The state an invitee or knocker sees (spec § "Stripped state": Synapse's default list).
+const STRIPPED_TYPES: [&str; 6] = [
+    "m.room.create",
+    "m.room.join_rules",
+    "m.room.name",
+    "m.room.avatar",
+    "m.room.canonical_alias",
+    "m.room.encryption",
+];
+/// Heroes in a room summary.
+const HEROES: u32 = 5;
+
+/// What every room of one sync shares.
+pub(super) struct Context {
+    pub database: Database,
+    pub user: ClientUser,
+    pub filter: Arc<SyncFilter>,
+    pub since: Option<StreamToken>,
+    pub now: StreamToken,
+    pub full_state: bool,
+}
+
+/// Which section a room goes to; `Join` says whether it has events since the token.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Kind {
+    Join(bool),
+    Invite,
+    Knock,
+    Leave,
+}
+
+/// A built room (a joined room without news is `None`).
+pub(super) enum Section {
+    Join(String, Option<JoinedRoom>),
+    Invite(String, InvitedRoom),
+    Knock(String, KnockedRoom),
+    Leave(String, LeftRoom),
+}
+
+/// A timeline with its state section, as joined and left rooms carry them.
+struct TimelineAndState {
+    timeline: Timeline,
+    state: Vec<ClientEvent>,
+    /// Whether the timeline has member events (the summary may have changed).
+    has_members: bool,
+}
+
+impl Context {
+    fn since_events(&self) -> Option<StreamPosition> {
+        self.since.map(|since| since.events_position())
+    }
+
+    /// Builds one room of the response.
+    pub async fn section(
+        &self,
+        kind: Kind,
+        membership: MembershipPosition,
+        account_data: Vec<BasicEvent>,
+    ) -> Result<Section, MatrixError> {
+        let room_id = membership.room_id.clone();
+        Ok(match kind {
+            Kind::Join(changed) => Section::Join(
+                room_id,
+                self.joined(&membership, changed, account_data).await?,
+            ),
+            Kind::Invite => Section::Invite(room_id, self.invited(&membership).await?),
+            Kind::Knock => Section::Knock(room_id, self.knocked(&membership).await?),
+            Kind::Leave => Section::Leave(room_id, self.left(&membership, account_data).await?),
+        })
+    }
+
+    /// A joined room, or `None` when nothing in it changed since the token.
+    async fn joined(
+        &self,
+        membership: &MembershipPosition,
+        changed: bool,
+        account_data: Vec<BasicEvent>,
+    ) -> Result<Option<JoinedRoom>, MatrixError> {
+        let since = self.since_events();
+        // Newly joined (or initial sync): the whole room, as on an initial sync.
+        let newly_joined = match since {
+            None => true,
+            Some(since) if membership.stream_position > since => {
+                !self.was_joined(membership, since).await?
+            }
+            Some(_) => false,
+        };
+        let full = newly_joined || self.full_state;
+        if !full && !changed && account_data.is_empty() {
+            return Ok(None);
+        }
+        let after = if newly_joined { None } else { since };
+        let mut visibility = Visibility::new(
+            &self.database,
+            &self.user.user_id,
+            true,
+            Some(membership.stream_position),
+        );
+        let part = self
+            .timeline_and_state(
+                &membership.room_id,
+                after,
+                self.now.events_position(),
+                full,
+                &mut visibility,
+            )
+            .await?;
+        if !full
+            && part.timeline.events.is_empty()
+            && part.state.is_empty()
+            && account_data.is_empty()
+        {
+            return Ok(None);
+        }
+        let summary = if full || part.timeline.limited || part.has_members {
+            self.summary(&membership.room_id).await?
+        } else {
+            Map::new()
+        };
+        Ok(Some(JoinedRoom {
+            summary,
+            state: Events { events: part.state },
+            timeline: part.timeline,
+            ephemeral: Events::default(),
+            account_data: Events {
+                events: account_data,
+            },
+            unread_notifications: Map::new(),
+        }))
+    }
+
+    /// Whether the user was already joined at `at` (a join event after it may only change
+    /// their profile).
+    async fn was_joined(
+        &self,
+        membership: &MembershipPosition,
+        at: StreamPosition,
+    ) -> Result<bool, MatrixError> {
+        let event = self
+            .database
+            .member_event_at(&membership.room_id, &self.user.user_id, at)
+            .await
+            .map_err(internal)?;
+        Ok(event.is_some_and(|event| {
+            content(&event).get("membership").and_then(Value::as_str) == Some("join")
+        }))
+    }
+
+    /// A room the user left or was banned from, up to the leave event.
+    async fn left(
+        &self,
+        membership: &MembershipPosition,
+        account_data: Vec<BasicEvent>,
+    ) -> Result<LeftRoom, MatrixError> {
+        let since = self.since_events();
+        let full = since.is_none() || self.full_state;
+        let mut visibility = Visibility::new(&self.database, &self.user.user_id, false, None);
+        let part = self
+            .timeline_and_state(
+                &membership.room_id,
+                since,
+                membership.stream_position,
+                full,
+                &mut visibility,
+            )
+            .await?;
+        Ok(LeftRoom {
+            state: Events { events: part.state },
+            timeline: part.timeline,
+            account_data: Events {
+                events: account_data,
+            },
+        })
+    }
+
+    /// An invite: the stripped state of the room with the invite event.
+    async fn invited(&self, membership: &MembershipPosition) -> Result<InvitedRoom, MatrixError> {
+        Ok(InvitedRoom {
+            invite_state: Events {
+                events: self.stripped_state(membership).await?,
+            },
+        })
+    }
+
+    /// A knock: the stripped state of the room with the knock event.
+    async fn knocked(&self, membership: &MembershipPosition) -> Result<KnockedRoom, MatrixError> {
+        Ok(KnockedRoom {
+            knock_state: Events {
+                events: self.stripped_state(membership).await?,
+            },
+        })
+    }
+
+    /// The timeline of `(after, upto]` and the state before it: all of it when `full`, else
+    /// what changed between `after` and the timeline's start (client-server API § "Syncing":
+    /// the state section is the state between `since` and the start of the timeline).
+    async fn timeline_and_state(
+        &self,
+        room_id: &str,
+        after: Option<StreamPosition>,
+        upto: StreamPosition,
+        full: bool,
+        visibility: &mut Visibility<'_>,
+    ) -> Result<TimelineAndState, MatrixError> {
+        let timeline_filter = self.filter.timeline();
+        let Slice { events, limited } = timeline::slice(
+            &self.database,
+            room_id,
+            after.unwrap_or_default(),
+            upto,
+            self.filter.timeline_limit(),
+            &timeline_filter,
+            visibility,
+        )
+        .await?;
+        let start = events
+            .first()
+            .map(|first| StreamPosition(first.stream_position.0 - 1))
+            .unwrap_or(upto);
+        let senders: HashSet<&str> = events.iter().map(|e| e.sender.as_str()).collect();
+        let lazy = self.filter.lazy_load_members();
+        let has_state = events.iter().any(|e| e.state_key.is_some());
+        // The state before the timeline: the state section of a full sync, and what lazy
+        // loading and `prev_content` read.
+        let at_start = if full || has_state || lazy {
+            Some(self.state_at(room_id, start).await?)
+        } else {
+            None
+        };
+        let delta;
+        let state_ids = match (after, &at_start) {
+            (_, Some(at_start)) if full => at_start,
+            (Some(after), _) if limited || restricts(&timeline_filter) => {
+                delta = self.state_delta(room_id, after, start).await?;
+                &delta
+            }
+            _ => {
+                delta = StateMap::new();
+                &delta
+            }
+        };
+        let mut wanted: Vec<&str> = state_ids
+            .iter()
+            .filter(|((kind, key), _)| {
+                !(lazy && kind == MEMBER)
+                    || senders.contains(key.as_str())
+                    || *key == self.user.user_id
+            })
+            .map(|(_, id)| id.as_str())
+            .collect();
+        if let (true, false, Some(at_start)) = (lazy, full, &at_start) {
+            // Incremental lazy loading: the member events of the timeline's senders, which the
+            // client may not have (sent again even if it has: include_redundant_members).
+            wanted.extend(senders.iter().filter_map(|sender| {
+                at_start
+                    .get(&(MEMBER.to_owned(), (*sender).to_owned()))
+                    .map(String::as_str)
+            }));
+            wanted.sort_unstable();
+            wanted.dedup();
+        }
+        let state_filter = self.filter.state();
+        let state_events = self
+            .database
+            .events_by_ids(&wanted)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .filter(|event| state_filter.allows(&event.event_type, Some(&event.sender)))
+            .collect::<Vec<_>>();
+        let prev_batch = StreamToken {
+            events: start.0,
+            ..self.now
+        };
+        let mut timeline_events = client_events(&self.database, &self.user, &events, true).await?;
+        if let (true, Some(at_start)) = (has_state, &at_start) {
+            add_replaced_state(&self.database, at_start, &events, &mut timeline_events).await?;
+        }
+        Ok(TimelineAndState {
+            has_members: events.iter().any(|e| e.event_type == MEMBER),
+            timeline: Timeline {
+                events: timeline_events,
+                limited,
+                prev_batch: Some(prev_batch.to_string()),
+            },
+            state: client_events(&self.database, &self.user, &state_events, false).await?,
+        })
+    }
+
+    /// The room's state after its last event at or before `at` (empty before the room).
+    async fn state_at(&self, room_id: &str, at: StreamPosition) -> Result<StateMap, MatrixError> {
+        let group = self
+            .database
+            .room_state_group_at(room_id, at)
+            .await
+            .map_err(internal)?;
+        match group {
+            Some(group) => self.database.load_state(group).await.map_err(internal),
+            None => Ok(StateMap::new()),
+        }
+    }
+
+    /// The entries of the state at `to` that differ from the state at `from`.
+    async fn state_delta(
+        &self,
+        room_id: &str,
+        from: StreamPosition,
+        to: StreamPosition,
+    ) -> Result<StateMap, MatrixError> {
+        let groups = (
+            self.database.room_state_group_at(room_id, from).await,
+            self.database.room_state_group_at(room_id, to).await,
+        );
+        let (Ok(before), Ok(after)) = groups else {
+            return Err(MatrixError::internal("Internal server error"));
+        };
+        if before == after {
+            return Ok(StateMap::new());
+        }
+        let before = match before {
+            Some(group) => self.database.load_state(group).await.map_err(internal)?,
+            None => StateMap::new(),
+        };
+        let mut after = self.state_at(room_id, to).await?;
+        after.retain(|key, id| before.get(key) != Some(id));
+        Ok(after)
+    }
+
+    /// `m.heroes`, `m.joined_member_count`, `m.invited_member_count`.
+    async fn summary(&self, room_id: &str) -> Result<Map<String, Value>, MatrixError> {
+        let counts = self
+            .database
+            .membership_counts(room_id)
+            .await
+            .map_err(internal)?;
+        let heroes = self
+            .database
+            .room_heroes(room_id, &self.user.user_id, HEROES)
+            .await
+            .map_err(internal)?;
+        let count = |membership: &str| counts.get(membership).copied().unwrap_or(0);
+        let mut summary = Map::new();
+        summary.insert("m.heroes".to_owned(), json!(heroes));
+        summary.insert("m.joined_member_count".to_owned(), json!(count("join")));
+        summary.insert("m.invited_member_count".to_owned(), json!(count("invite")));
+        Ok(summary)
+    }
+
+    /// The stripped state after the user's invite or knock, with that event.
+    async fn stripped_state(
+        &self,
+        membership: &MembershipPosition,
+    ) -> Result<Vec<StrippedStateEvent>, MatrixError> {
+        let group = self
+            .database
+            .event_state_group(&membership.event_id)
+            .await
+            .map_err(internal)?;
+        let state = match group {
+            Some(group) => self.database.load_state(group).await.map_err(internal)?,
+            None => StateMap::new(),
+        };
+        let mut ids: Vec<&str> = STRIPPED_TYPES
+            .iter()
+            .filter_map(|kind| state.get(&((*kind).to_owned(), String::new())))
+            .map(String::as_str)
+            .collect();
+        ids.push(&membership.event_id);
+        let events = self.database.events_by_ids(&ids).await.map_err(internal)?;
+        Ok(events
+            .iter()
+            .map(|event| StrippedStateEvent {
+                content: content(event),
+                sender: event.sender.clone(),
+                state_key: event.state_key.clone().unwrap_or_default(),
+                event_type: event.event_type.clone(),
+            })
+            .collect())
+    }
+}
+
+/// Whether a filter can leave timeline events out (then state changes may hide between
+/// `since` and the timeline even when it is not limited).
+fn restricts(filter: &EventFilter) -> bool {
+    filter.types.is_some()
+        || filter.not_types.is_some()
+        || filter.senders.is_some()
+        || filter.not_senders.is_some()
+        || filter.contains_url.is_some()
+}

@@ -1,0 +1,248 @@
+//! The read side of `/sync`: stream positions, a user's memberships with their positions, and
+//! room events by stream position range (the `(room_id, stream_ordering)` index), so an
+//! incremental sync reads only what changed since the token.
+
+use std::collections::HashMap;
+
+use sqlx::Row;
+
+use super::events::EVENT_COLUMNS;
+use super::{Database, Dialect, StateGroupId, StorageError, StoredEvent, StreamPosition};
+
+/// A user's membership of a room with the position of the member event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MembershipPosition {
+    /// The room.
+    pub room_id: String,
+    /// `join`, `invite`, `leave`, `ban` or `knock`.
+    pub membership: String,
+    /// The member event.
+    pub event_id: String,
+    /// The member event's position in the `events` stream.
+    pub stream_position: StreamPosition,
+}
+
+impl Database {
+    /// Every stream's current position, by stream name.
+    pub async fn stream_positions(&self) -> Result<HashMap<String, StreamPosition>, StorageError> {
+        let rows = sqlx::query("SELECT stream_name, position FROM streams")
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("stream_name")?,
+                    StreamPosition(row.try_get("position")?),
+                ))
+            })
+            .collect()
+    }
+
+    /// The user's current memberships (the member events in the rooms' current state).
+    pub async fn user_memberships(
+        &self,
+        user_id: &str,
+    ) -> Result<Vec<MembershipPosition>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT m.room_id, m.membership, m.event_id, e.stream_ordering \
+             FROM room_memberships m JOIN events e ON e.event_id = m.event_id \
+             WHERE m.user_id = $1 ORDER BY m.room_id",
+        )
+        .bind(user_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(MembershipPosition {
+                    room_id: row.try_get("room_id")?,
+                    membership: row.try_get("membership")?,
+                    event_id: row.try_get("event_id")?,
+                    stream_position: StreamPosition(row.try_get("stream_ordering")?),
+                })
+            })
+            .collect()
+    }
+
+    /// The user's last member event in the room at or before `upto`.
+    pub async fn member_event_at(
+        &self,
+        room_id: &str,
+        user_id: &str,
+        upto: StreamPosition,
+    ) -> Result<Option<StoredEvent>, StorageError> {
+        let row = sqlx::query(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events \
+             WHERE event_type = 'm.room.member' AND state_key = $1 AND room_id = $2 \
+               AND stream_ordering <= $3 AND outlier = $4 AND rejection_reason IS NULL \
+             ORDER BY stream_ordering DESC LIMIT 1"
+        ))
+        .bind(user_id)
+        .bind(room_id)
+        .bind(upto.0)
+        .bind(false)
+        .fetch_optional(&self.read)
+        .await?;
+        row.as_ref().map(StoredEvent::from_row).transpose()
+    }
+
+    /// The rooms with an event after `after` and up to `upto` (a range of the primary key).
+    pub async fn rooms_with_events_between(
+        &self,
+        after: StreamPosition,
+        upto: StreamPosition,
+    ) -> Result<Vec<String>, StorageError> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT room_id FROM events \
+             WHERE stream_ordering > $1 AND stream_ordering <= $2",
+        )
+        .bind(after.0)
+        .bind(upto.0)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// The room's timeline events after `after` and up to `upto`, newest first, at most
+    /// `limit`; outliers and rejected events are left out.
+    pub async fn room_events_between_desc(
+        &self,
+        room_id: &str,
+        after: StreamPosition,
+        upto: StreamPosition,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StorageError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events \
+             WHERE room_id = $1 AND stream_ordering > $2 AND stream_ordering <= $3 \
+               AND outlier = $4 AND rejection_reason IS NULL \
+             ORDER BY stream_ordering DESC LIMIT $5"
+        ))
+        .bind(room_id)
+        .bind(after.0)
+        .bind(upto.0)
+        .bind(false)
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(StoredEvent::from_row).collect()
+    }
+
+    /// The room's state after its last timeline event at or before `at` (`None` before the
+    /// room's first event).
+    pub async fn room_state_group_at(
+        &self,
+        room_id: &str,
+        at: StreamPosition,
+    ) -> Result<Option<StateGroupId>, StorageError> {
+        let group: Option<i64> = sqlx::query_scalar(
+            "SELECT g.state_group FROM events e \
+             JOIN event_state_groups g ON g.event_id = e.event_id \
+             WHERE e.room_id = $1 AND e.stream_ordering <= $2 AND e.outlier = $3 \
+               AND e.rejection_reason IS NULL \
+             ORDER BY e.stream_ordering DESC LIMIT 1",
+        )
+        .bind(room_id)
+        .bind(at.0)
+        .bind(false)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(group.map(StateGroupId))
+    }
+
+    /// The state after each of `event_ids` (unknown ids are left out).
+    pub async fn event_state_groups(
+        &self,
+        event_ids: &[&str],
+    ) -> Result<HashMap<String, StateGroupId>, StorageError> {
+        let mut groups = HashMap::with_capacity(event_ids.len());
+        for chunk in event_ids.chunks(self.dialect.max_bind_params()) {
+            let sql = format!(
+                "SELECT event_id, state_group FROM event_state_groups WHERE event_id IN ({})",
+                Dialect::in_list(1, chunk.len())
+            );
+            let mut query = sqlx::query(&sql);
+            for event_id in chunk {
+                query = query.bind(*event_id);
+            }
+            for row in query.fetch_all(&self.read).await? {
+                groups.insert(
+                    row.try_get("event_id")?,
+                    StateGroupId(row.try_get("state_group")?),
+                );
+            }
+        }
+        Ok(groups)
+    }
+
+    /// The transaction ids `user_id`'s `device_id` sent any of `event_ids` with.
+    pub async fn transaction_ids(
+        &self,
+        user_id: &str,
+        device_id: &str,
+        event_ids: &[&str],
+    ) -> Result<HashMap<String, String>, StorageError> {
+        let mut ids = HashMap::new();
+        for chunk in event_ids.chunks(self.dialect.max_bind_params() - 2) {
+            let sql = format!(
+                "SELECT event_id, txn_id FROM event_transactions \
+                 WHERE user_id = $1 AND device_id = $2 AND event_id IN ({})",
+                Dialect::in_list(3, chunk.len())
+            );
+            let mut query = sqlx::query(&sql).bind(user_id).bind(device_id);
+            for event_id in chunk {
+                query = query.bind(*event_id);
+            }
+            for row in query.fetch_all(&self.read).await? {
+                ids.insert(row.try_get("event_id")?, row.try_get("txn_id")?);
+            }
+        }
+        Ok(ids)
+    }
+
+    /// How many members the room has per current membership.
+    pub async fn membership_counts(
+        &self,
+        room_id: &str,
+    ) -> Result<HashMap<String, i64>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT membership, COUNT(*) AS n FROM room_memberships WHERE room_id = $1 \
+             GROUP BY membership",
+        )
+        .bind(room_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("membership")?, row.try_get("n")?)))
+            .collect()
+    }
+
+    /// Up to `limit` joined or invited members other than `user_id`, in the order they
+    /// joined or were invited (the room summary's heroes).
+    pub async fn room_heroes(
+        &self,
+        room_id: &str,
+        user_id: &str,
+        limit: u32,
+    ) -> Result<Vec<String>, StorageError> {
+        Ok(sqlx::query_scalar(
+            "SELECT m.user_id FROM room_memberships m JOIN events e ON e.event_id = m.event_id \
+             WHERE m.room_id = $1 AND m.user_id <> $2 AND m.membership IN ('join', 'invite') \
+             ORDER BY e.stream_ordering LIMIT $3",
+        )
+        .bind(room_id)
+        .bind(user_id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// The users a new event in the room concerns: those joined, invited or knocking.
+    pub async fn room_interested_users(&self, room_id: &str) -> Result<Vec<String>, StorageError> {
+        Ok(sqlx::query_scalar(
+            "SELECT user_id FROM room_memberships \
+             WHERE room_id = $1 AND membership IN ('join', 'invite', 'knock')",
+        )
+        .bind(room_id)
+        .fetch_all(&self.read)
+        .await?)
+    }
+}
