@@ -13,15 +13,19 @@
 //! - `room_events`: an accepted room event with its state, current state, forward extremity,
 //!   membership and transaction id in one transaction; `rooms`: the read side of those.
 //! - `server_keys`: our verify keys and cached remote server keys.
+//! - `profiles`: display names and avatar URLs; `directory`: room aliases and the rooms
+//!   published in the room directory.
 //!
 //! See `pool` for the writer model and the SQLite settings, and
 //! `dialect` for the few SQL differences between the backends.
 
 mod devices;
 mod dialect;
+mod directory;
 mod error;
 mod events;
 mod pool;
+mod profiles;
 mod room_events;
 mod rooms;
 mod row;
@@ -39,8 +43,10 @@ mod tests;
 
 pub use devices::Device;
 pub use dialect::Dialect;
+pub use directory::RoomAlias;
 pub use error::StorageError;
 pub use events::{NewEvent, StoredEvent, StreamPosition};
+pub use profiles::Profile;
 pub use room_events::{NewRoom, NewTransaction, PersistedEvent, RoomEventWrite};
 pub use rooms::{EventTransaction, Membership, Room};
 pub use server_keys::{OwnVerifyKey, RemoteServerKey};

@@ -18,5 +18,13 @@ mod s12_login;
 mod s13_devices;
 #[path = "sytest/s30_rooms.rs"]
 mod s30_rooms;
+#[path = "sytest/s34_profile.rs"]
+mod s34_profile;
+#[path = "sytest/s35_directory.rs"]
+mod s35_directory;
+#[path = "sytest/s36_knocking.rs"]
+mod s36_knocking;
+#[path = "sytest/s37_room_upgrades.rs"]
+mod s37_room_upgrades;
 #[path = "sytest/s49_server_keys.rs"]
 mod s49_server_keys;

@@ -15,9 +15,12 @@ pub mod device_management;
 pub mod endpoint;
 mod error;
 pub mod extract;
+pub mod profile;
 pub mod room_creation;
+pub mod room_directory;
 pub mod room_membership;
 pub mod room_participation;
+pub mod room_upgrades;
 pub mod server_discovery;
 pub mod session_management;
 pub mod synapse_admin;
@@ -34,9 +37,12 @@ pub use client_event::ClientEvent;
 pub use device_management::DevicesPort;
 pub use endpoint::{mount, Auth, Endpoint};
 pub use error::{unrecognized_endpoint, unrecognized_method, MatrixError};
+pub use profile::ProfilePort;
 pub use room_creation::RoomCreationPort;
+pub use room_directory::RoomDirectoryPort;
 pub use room_membership::RoomMembershipPort;
 pub use room_participation::RoomParticipationPort;
+pub use room_upgrades::RoomUpgradePort;
 pub use server_discovery::ClientDiscoveryPort;
 pub use session_management::SessionPort;
 pub use uia::{UiaChallenge, UiaError};
@@ -51,6 +57,9 @@ pub trait ClientPorts:
     + RoomCreationPort
     + RoomMembershipPort
     + RoomParticipationPort
+    + ProfilePort
+    + RoomDirectoryPort
+    + RoomUpgradePort
 {
 }
 
@@ -63,6 +72,9 @@ impl<P> ClientPorts for P where
         + RoomCreationPort
         + RoomMembershipPort
         + RoomParticipationPort
+        + ProfilePort
+        + RoomDirectoryPort
+        + RoomUpgradePort
 {
 }
 
@@ -179,6 +191,7 @@ pub fn router<P: ClientPorts>(backend: Arc<P>) -> Router {
         capabilities::get_capabilities::handler::<P>,
     );
     let router = rooms_router(router);
+    let router = directory_router(router);
     router.with_state(backend)
 }
 
@@ -230,6 +243,16 @@ fn rooms_router<P: ClientPorts>(router: Router<Arc<P>>) -> Router<Arc<P>> {
     );
     let router = mount(
         router,
+        &membership::knock_room::ENDPOINT,
+        membership::knock_room::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &room_upgrades::upgrade_room::ENDPOINT,
+        room_upgrades::upgrade_room::handler::<P>,
+    );
+    let router = mount(
+        router,
         &membership::get_joined_rooms::ENDPOINT,
         membership::get_joined_rooms::handler::<P>,
     );
@@ -262,5 +285,71 @@ fn rooms_router<P: ClientPorts>(router: Router<Arc<P>>) -> Router<Arc<P>> {
         router,
         &participation::get_joined_members_by_room::ENDPOINT,
         participation::get_joined_members_by_room::handler::<P>,
+    )
+}
+
+/// Profiles and the room directory: aliases, directory visibility, published rooms.
+fn directory_router<P: ClientPorts>(router: Router<Arc<P>>) -> Router<Arc<P>> {
+    use room_directory as directory;
+
+    let router = mount(
+        router,
+        &profile::get_user_profile::ENDPOINT,
+        profile::get_user_profile::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &profile::get_profile_field::ENDPOINT,
+        profile::get_profile_field::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &profile::set_profile_field::ENDPOINT,
+        profile::set_profile_field::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &profile::delete_profile_field::ENDPOINT,
+        profile::delete_profile_field::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &directory::set_room_alias::ENDPOINT,
+        directory::set_room_alias::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &directory::get_room_id_by_alias::ENDPOINT,
+        directory::get_room_id_by_alias::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &directory::delete_room_alias::ENDPOINT,
+        directory::delete_room_alias::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &directory::get_local_aliases::ENDPOINT,
+        directory::get_local_aliases::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &directory::get_room_visibility::ENDPOINT,
+        directory::get_room_visibility::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &directory::set_room_visibility::ENDPOINT,
+        directory::set_room_visibility::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &directory::get_public_rooms::ENDPOINT,
+        directory::get_public_rooms::handler::<P>,
+    );
+    mount(
+        router,
+        &directory::query_public_rooms::ENDPOINT,
+        directory::query_public_rooms::handler::<P>,
     )
 }

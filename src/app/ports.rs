@@ -20,6 +20,7 @@ use state_res::signing::KeyPair;
 
 use super::AppState;
 
+mod directory;
 mod rooms;
 
 /// The room version new rooms get, advertised in `m.room_versions` (Synapse's default).

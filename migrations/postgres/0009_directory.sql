@@ -1,0 +1,24 @@
+-- Profiles, room aliases and the room directory.
+
+-- One row per local user, created with the account (displayname = the localpart, as Synapse).
+CREATE TABLE profiles (
+    user_id TEXT NOT NULL PRIMARY KEY,
+    displayname TEXT,
+    avatar_url TEXT
+);
+
+-- Local room aliases; creator may delete the alias (as may the room's admins).
+CREATE TABLE room_aliases (
+    room_alias TEXT NOT NULL PRIMARY KEY,
+    room_id TEXT NOT NULL,
+    creator TEXT NOT NULL,
+    created_ts BIGINT NOT NULL
+);
+
+CREATE INDEX room_aliases_room ON room_aliases (room_id);
+
+-- Rooms published in the room directory (visibility `public`).
+CREATE TABLE published_rooms (
+    room_id TEXT NOT NULL PRIMARY KEY,
+    published_ts BIGINT NOT NULL
+);
