@@ -225,6 +225,16 @@ async fn member_events_carry_the_profile_and_follow_its_changes() {
             .find(|e| e["type"] == "m.room.member" && e["state_key"] == me.as_str())
             .expect("alice's member event");
         assert_eq!(event["content"]["displayname"], "Queen");
+        // Setting the same name again sends nothing new.
+        let event_path = format!(
+            "{}?format=event",
+            room_path(&room_id, &format!("state/m.room.member/{}", encode(&me)))
+        );
+        let (_, before) = call(&server, &alice, Method::GET, &event_path, None).await;
+        let (status, _) = put_field(&server, &alice, &me, "displayname", json!("Queen")).await;
+        assert_eq!(status, 200);
+        let (_, after) = call(&server, &alice, Method::GET, &event_path, None).await;
+        assert_eq!(before["event_id"], after["event_id"]);
         // A room Alice left is not touched.
         let (status, _) = membership(&server, &alice, &other, "leave", json!({})).await;
         assert_eq!(status, 200);

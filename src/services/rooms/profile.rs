@@ -122,8 +122,9 @@ impl Rooms {
         Ok(fields)
     }
 
-    /// A new join event with the current profile in every room `user_id` is joined to. A room
-    /// that refuses it is logged and skipped (as Synapse), the others still get theirs.
+    /// A new join event with the current profile in every room `user_id` is joined to whose
+    /// member event differs from it. A room that refuses it is logged and skipped (as Synapse),
+    /// the others still get theirs.
     async fn announce_profile(&self, user_id: &str) -> Result<(), MatrixError> {
         let profile = self.member_profile(user_id).await?;
         let rooms = self
@@ -139,6 +140,11 @@ impl Rooms {
             }
             let mut template = member_event(user_id, "join", None);
             template.content.extend(profile.clone());
+            // Nothing changed here (Synapse returns the current event in that case).
+            let current = head.get("m.room.member", user_id).map(|e| e.content());
+            if current == Some(&template.content) {
+                continue;
+            }
             if let Err(error) = self.append(&mut head, user_id, template, None).await {
                 tracing::warn!(%room_id, error = ?error, "could not update the member event");
             }

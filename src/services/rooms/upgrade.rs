@@ -384,3 +384,6 @@ fn object(value: Value) -> Object {
         _ => Object::new(),
     }
 }
+
+#[cfg(test)]
+mod tests;

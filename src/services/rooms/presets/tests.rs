@@ -138,3 +138,16 @@ fn unsupported_requests_are_400() {
         assert_eq!(error.status.as_u16(), 400, "{body}");
     }
 }
+
+#[test]
+fn the_canonical_alias_follows_the_power_levels() {
+    let request = request(json!({"preset": "public_chat", "room_alias_name": "tea"}));
+    let plan = plan(&request, ALICE, &RoomVersion::V10, Some("#tea:example.org")).expect("plan");
+    let keys = keys(&plan);
+    assert_eq!(keys[1].0, "m.room.power_levels");
+    assert_eq!(keys[2].0, "m.room.canonical_alias");
+    assert_eq!(
+        content(&plan, "m.room.canonical_alias"),
+        &object(json!({"alias": "#tea:example.org"}))
+    );
+}
