@@ -184,3 +184,28 @@ async fn upgrades_need_a_known_version_and_membership() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_space_keeps_its_type_and_children() {
+    each_backend(|backend| async move {
+        let server = TestServer::start_with(Options::open_registration(backend)).await;
+        let alice = register(&server, "alice", "wonderland").await;
+        let child = create_room(&server, &alice, json!({})).await;
+        let space = create_room(
+            &server,
+            &alice,
+            json!({"creation_content": {"type": "m.space"}, "initial_state": [
+                {"type": "m.space.child", "state_key": child, "content": {"via": [server.server_name]}},
+            ]}),
+        )
+        .await;
+        let (status, body) = upgrade(&server, &alice, &space, "11").await;
+        assert_eq!(status, 200, "{body}");
+        let new = body["replacement_room"].as_str().expect("replacement_room");
+        let create = state_content(&server, &alice, new, "m.room.create").await;
+        assert_eq!(create["type"], "m.space");
+        let (status, content) = get_state(&server, &alice, new, "m.space.child", &child).await;
+        assert_eq!((status, content), (200, json!({"via": [server.server_name]})));
+    })
+    .await;
+}

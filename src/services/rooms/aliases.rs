@@ -219,9 +219,15 @@ impl Rooms {
         Ok(())
     }
 
-    /// 400 `M_INVALID_PARAM` unless `alias` is an alias of this server.
-    fn check_local_alias(&self, alias: &str) -> Result<(), MatrixError> {
+    /// 400 `M_INVALID_PARAM` unless `alias` is an alias of this server without whitespace
+    /// (Synapse's `create_association` refuses whitespace the grammar allows).
+    pub(super) fn check_local_alias(&self, alias: &str) -> Result<(), MatrixError> {
         check_room_alias(alias).map_err(invalid_alias)?;
+        if alias.chars().any(char::is_whitespace) {
+            return Err(MatrixError::invalid_param(
+                "Invalid characters in room alias",
+            ));
+        }
         if server_name_of(alias) != Some(self.server_name.as_str()) {
             return Err(MatrixError::invalid_param("Room alias must be local"));
         }

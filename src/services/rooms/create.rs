@@ -8,7 +8,6 @@
 
 use client_api::room_creation::create_room::{Request, Visibility};
 use client_api::{ClientUser, MatrixError};
-use state_res::ids::check_room_alias;
 use state_res::room_version::RoomVersion;
 use tracing::instrument;
 
@@ -95,11 +94,12 @@ impl Rooms {
     /// `M_ROOM_IN_USE`).
     async fn free_alias(&self, name: &str) -> Result<String, MatrixError> {
         let alias = format!("#{name}:{}", self.server_name);
-        if name.contains(':') || check_room_alias(&alias).is_err() {
-            return Err(MatrixError::invalid_param(format!(
-                "room_alias_name: invalid characters in {alias:?}"
-            )));
+        if name.contains(':') {
+            return Err(MatrixError::invalid_param(
+                "room_alias_name: invalid character ':' in the alias localpart",
+            ));
         }
+        self.check_local_alias(&alias)?;
         let taken = self
             .database
             .get_room_alias(&alias)

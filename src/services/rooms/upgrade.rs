@@ -7,7 +7,8 @@
 //!    hash), the old `type` and `m.federate`; the upgrader's join; the old power levels
 //!    (integer levels; v12 creators left out of `users`; the upgrader raised to the level the
 //!    copied state needs, restored at the end); join rules, history visibility, guest access,
-//!    name, topic, avatar, encryption and server ACL; the bans;
+//!    name, topic, avatar, encryption and server ACL; a space's `m.space.child` events; the
+//!    bans;
 //! 3. the local aliases move to the new room, with the canonical alias (removed in the old
 //!    room); a published room stays published, as the new room;
 //! 4. `m.room.tombstone` in the old room, whose power levels then keep ordinary users from
@@ -35,6 +36,7 @@ use crate::services::internal;
 const CREATE: &str = "m.room.create";
 const POWER_LEVELS: &str = "m.room.power_levels";
 const TOMBSTONE: &str = "m.room.tombstone";
+const SPACE_CHILD: &str = "m.space.child";
 
 /// The state copied to the new room after the power levels, in this order.
 const COPIED_STATE: [&str; 8] = [
@@ -197,6 +199,8 @@ struct OldRoom {
     canonical_alias: Option<Object>,
     /// `(type, content)` of the copied state, in order.
     copied: Vec<(&'static str, Object)>,
+    /// A space's children: `(state_key, content)` of its `m.space.child` events.
+    space_children: Vec<(String, Object)>,
     /// The banned users with their ban event's content.
     bans: Vec<(String, Object)>,
     version: RoomVersion,
@@ -220,6 +224,22 @@ impl OldRoom {
                 .map(|m| ("m.room.member".to_owned(), m.user_id.clone())),
         );
         head.load_events(&rooms.database, &keys).await?;
+        // Synapse copies a space's children too.
+        let is_space = head
+            .get(CREATE, "")
+            .and_then(|create| create.content().get("type"))
+            .and_then(Value::as_str)
+            == Some("m.space");
+        let children: Vec<(String, String)> = if is_space {
+            head.state
+                .keys()
+                .filter(|(kind, _)| kind == SPACE_CHILD)
+                .cloned()
+                .collect()
+        } else {
+            Vec::new()
+        };
+        head.load_events(&rooms.database, &children).await?;
         let content = |t: &str, k: &str| head.get(t, k).map(|e| e.content().clone());
         let last_event = head
             .prev_events
@@ -234,6 +254,11 @@ impl OldRoom {
             copied: COPIED_STATE
                 .iter()
                 .filter_map(|t| content(t, "").map(|c| (*t, c)))
+                .collect(),
+            space_children: children
+                .iter()
+                .filter_map(|(_, key)| content(SPACE_CHILD, key).map(|c| (key.clone(), c)))
+                .filter(|(_, content)| !content.is_empty())
                 .collect(),
             bans: bans
                 .iter()
@@ -315,6 +340,13 @@ impl OldRoom {
         for (event_type, content) in &self.copied {
             events.push(EventTemplate::state(event_type, "", content.clone()));
         }
+        for (state_key, content) in &self.space_children {
+            events.push(EventTemplate::state(
+                SPACE_CHILD,
+                state_key,
+                content.clone(),
+            ));
+        }
         for (user_id, content) in &self.bans {
             let mut ban = object(json!({"membership": "ban"}));
             if let Some(reason) = content.get("reason") {
@@ -332,7 +364,8 @@ impl OldRoom {
         }
     }
 
-    /// The level the upgrader needs to send the copied state and bans: the highest level
+    /// The level the upgrader needs to send the copied state, space children and bans: the
+    /// highest level
     /// among those events' (and the power levels event's own).
     fn needed_level(&self, levels: &Object) -> i64 {
         let version = RoomVersion::V10;
@@ -344,6 +377,9 @@ impl OldRoom {
         let mut needed = finite(parsed.event_level(POWER_LEVELS, true));
         for (event_type, _) in &self.copied {
             needed = needed.max(finite(parsed.event_level(event_type, true)));
+        }
+        if !self.space_children.is_empty() {
+            needed = needed.max(finite(parsed.event_level(SPACE_CHILD, true)));
         }
         if !self.bans.is_empty() {
             needed = needed.max(finite(parsed.ban_level()));

@@ -32,6 +32,7 @@ async fn aliases_can_be_created_resolved_listed_and_deleted() {
         let cases = [
             ("not-an-alias".to_owned(), 400, "M_INVALID_PARAM"),
             ("#tea:elsewhere.example".to_owned(), 400, "M_INVALID_PARAM"),
+            (alias(&server, "white space"), 400, "M_INVALID_PARAM"),
         ];
         for (bad, status, code) in &cases {
             let (got, body) = put_alias(&server, &alice, bad, &room_id).await;

@@ -12,6 +12,10 @@ fn old_room(version: RoomVersion, levels: Value) -> OldRoom {
         power_levels: Some(object(levels)),
         canonical_alias: None,
         copied: vec![("m.room.name", object(json!({"name": "Tea"})))],
+        space_children: vec![(
+            "!child:example.org".to_owned(),
+            object(json!({"via": ["example.org"]})),
+        )],
         bans: vec![(
             BOB.to_owned(),
             object(json!({"membership": "ban", "reason": "spam"})),
@@ -69,14 +73,19 @@ fn an_upgrader_without_enough_power_is_raised_then_restored() {
             "m.room.member",
             "m.room.power_levels",
             "m.room.name",
+            "m.space.child",
             "m.room.member",
             "m.room.power_levels"
         ]
     );
-    assert_eq!(plan.events[1].content["users"][ALICE], json!(100));
-    assert_eq!(plan.events[4].content["users"][ALICE], json!(50));
     assert_eq!(
-        plan.events[3].content,
+        plan.events[3].state_key.as_deref(),
+        Some("!child:example.org")
+    );
+    assert_eq!(plan.events[1].content["users"][ALICE], json!(100));
+    assert_eq!(plan.events[5].content["users"][ALICE], json!(50));
+    assert_eq!(
+        plan.events[4].content,
         object(json!({"membership": "ban", "reason": "spam"}))
     );
 }
