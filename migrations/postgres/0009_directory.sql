@@ -7,6 +7,10 @@ CREATE TABLE profiles (
     avatar_url TEXT
 );
 
+-- Users registered before profiles existed get the same default.
+INSERT INTO profiles (user_id, displayname)
+SELECT user_id, split_part(substr(user_id, 2), ':', 1) FROM users;
+
 -- Local room aliases; creator may delete the alias (as may the room's admins).
 CREATE TABLE room_aliases (
     room_alias TEXT NOT NULL PRIMARY KEY,

@@ -7,6 +7,10 @@ CREATE TABLE profiles (
     avatar_url TEXT
 ) WITHOUT ROWID;
 
+-- Users registered before profiles existed get the same default.
+INSERT INTO profiles (user_id, displayname)
+SELECT user_id, substr(user_id, 2, instr(user_id, ':') - 2) FROM users;
+
 -- Local room aliases; creator may delete the alias (as may the room's admins).
 CREATE TABLE room_aliases (
     room_alias TEXT NOT NULL PRIMARY KEY,
