@@ -54,6 +54,8 @@ pub struct Rooms {
     signing_key: KeyPair,
     default_version: RoomVersion,
     locks: RoomLocks,
+    /// One upgrade at a time per room (an upgrade spans several room locks).
+    upgrades: RoomLocks,
 }
 
 impl Rooms {
@@ -70,6 +72,7 @@ impl Rooms {
             signing_key,
             default_version,
             locks: RoomLocks::default(),
+            upgrades: RoomLocks::default(),
         }
     }
 }

@@ -131,8 +131,10 @@ impl Rooms {
                     .is_none_or(|types| types.contains(&entry.room_type))
             })
             .collect();
+        // As Synapse, a `limit` of 0 means no limit.
         let limit = request
             .limit
+            .filter(|l| *l > 0)
             .and_then(|l| usize::try_from(l).ok())
             .unwrap_or(usize::MAX);
         let end = offset.saturating_add(limit).min(matching.len());

@@ -86,6 +86,8 @@ impl Rooms {
             })?;
         }
         let sender = user.user_id.as_str();
+        // Concurrent upgrades of one room would interleave their alias and tombstone steps.
+        let _upgrade = self.upgrades.lock(room_id).await;
         let old = {
             let _lock = self.locks.lock(room_id).await;
             let mut head = self.room_head(room_id).await?;

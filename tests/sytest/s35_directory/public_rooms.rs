@@ -197,6 +197,7 @@ async fn public_rooms_lists_published_rooms_by_members_with_filters_and_pages() 
             query(json!({"limit": 1, "include_all_networks": true})).await,
             vec![big.clone()]
         );
+        assert_eq!(query(json!({"limit": 0})).await.len(), 2, "0: no limit");
         assert!(query(json!({"third_party_instance_id": "irc"}))
             .await
             .is_empty());
