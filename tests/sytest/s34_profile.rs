@@ -97,6 +97,20 @@ async fn users_set_and_remove_their_own_display_name_and_avatar() {
         assert_eq!(status, 200);
         let (_, body) = call(&server, &bob, Method::GET, &path, None).await;
         assert_eq!(body, json!({}));
+
+        // The capability names the fields that can be set.
+        let (_, body) = call(
+            &server,
+            &alice,
+            Method::GET,
+            "/_matrix/client/v3/capabilities",
+            None,
+        )
+        .await;
+        assert_eq!(
+            body["capabilities"]["m.profile_fields"],
+            json!({"enabled": true, "allowed": ["displayname", "avatar_url"]})
+        );
     })
     .await;
 }
