@@ -50,6 +50,8 @@ async fn aliases_can_be_created_resolved_listed_and_deleted() {
         );
         let (status, body) = get_alias(&server, &alias(&server, "nothing")).await;
         assert_eq!((status, errcode(&body)), (404, Some("M_NOT_FOUND")));
+        let (status, body) = get_alias(&server, "not-an-alias").await;
+        assert_eq!((status, errcode(&body)), (400, Some("M_INVALID_PARAM")));
         let (status, body) = get_alias(&server, "#x:elsewhere.example").await;
         assert_eq!((status, errcode(&body)), (404, Some("M_NOT_FOUND")));
 
