@@ -16,6 +16,8 @@
 //!   each remote server's latest signed key response (for the notary API).
 //! - `account_data`: account data (global and per room, on the `account_data` stream) and
 //!   filters; `sync`: the read side of `/sync` (positions, memberships, ranges of events).
+//! - `profiles`: display names and avatar URLs; `directory`: room aliases and the rooms
+//!   published in the room directory.
 //!
 //! See `pool` for the writer model and the SQLite settings, and
 //! `dialect` for the few SQL differences between the backends.
@@ -23,9 +25,11 @@
 mod account_data;
 mod devices;
 mod dialect;
+mod directory;
 mod error;
 mod events;
 mod pool;
+mod profiles;
 mod room_events;
 mod rooms;
 mod row;
@@ -46,8 +50,10 @@ mod tests;
 pub use account_data::AccountDataEntry;
 pub use devices::Device;
 pub use dialect::Dialect;
+pub use directory::RoomAlias;
 pub use error::StorageError;
 pub use events::{NewEvent, StoredEvent, StreamPosition};
+pub use profiles::Profile;
 pub use room_events::{NewRoom, NewTransaction, PersistedEvent, RoomEventWrite};
 pub use rooms::{EventTransaction, Membership, Room};
 pub use server_key_responses::ServerKeyResponse;

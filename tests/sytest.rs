@@ -24,6 +24,14 @@ mod s30_rooms;
 mod s31_sync;
 #[path = "sytest/s32_account_data.rs"]
 mod s32_account_data;
+#[path = "sytest/s34_profile.rs"]
+mod s34_profile;
+#[path = "sytest/s35_directory.rs"]
+mod s35_directory;
+#[path = "sytest/s36_knocking.rs"]
+mod s36_knocking;
+#[path = "sytest/s37_room_upgrades.rs"]
+mod s37_room_upgrades;
 #[path = "sytest/s49_server_keys.rs"]
 mod s49_server_keys;
 #[path = "sytest/s50_federation_keys.rs"]

@@ -17,10 +17,13 @@ pub mod endpoint;
 mod error;
 pub mod extract;
 pub mod filtering;
+pub mod profile;
 pub mod room_creation;
+pub mod room_directory;
 pub mod room_membership;
 pub mod room_participation;
 pub mod room_tagging;
+pub mod room_upgrades;
 pub mod server_discovery;
 pub mod session_management;
 pub mod synapse_admin;
@@ -40,10 +43,13 @@ pub use device_management::DevicesPort;
 pub use endpoint::{mount, Auth, Endpoint};
 pub use error::{unrecognized_endpoint, unrecognized_method, MatrixError};
 pub use filtering::FilteringPort;
+pub use profile::ProfilePort;
 pub use room_creation::RoomCreationPort;
+pub use room_directory::RoomDirectoryPort;
 pub use room_membership::RoomMembershipPort;
 pub use room_participation::RoomParticipationPort;
 pub use room_tagging::RoomTaggingPort;
+pub use room_upgrades::RoomUpgradePort;
 pub use server_discovery::ClientDiscoveryPort;
 pub use session_management::SessionPort;
 pub use sync::SyncPort;
@@ -63,6 +69,9 @@ pub trait ClientPorts:
     + FilteringPort
     + ClientConfigPort
     + RoomTaggingPort
+    + ProfilePort
+    + RoomDirectoryPort
+    + RoomUpgradePort
 {
 }
 
@@ -79,6 +88,9 @@ impl<P> ClientPorts for P where
         + FilteringPort
         + ClientConfigPort
         + RoomTaggingPort
+        + ProfilePort
+        + RoomDirectoryPort
+        + RoomUpgradePort
 {
 }
 
@@ -196,6 +208,7 @@ pub fn router<P: ClientPorts>(backend: Arc<P>) -> Router {
     );
     let router = rooms_router(router);
     let router = sync_router(router);
+    let router = directory_router(router);
     router.with_state(backend)
 }
 
@@ -244,6 +257,16 @@ fn rooms_router<P: ClientPorts>(router: Router<Arc<P>>) -> Router<Arc<P>> {
         router,
         &membership::unban::ENDPOINT,
         membership::unban::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &membership::knock_room::ENDPOINT,
+        membership::knock_room::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &room_upgrades::upgrade_room::ENDPOINT,
+        room_upgrades::upgrade_room::handler::<P>,
     );
     let router = mount(
         router,
@@ -333,5 +356,71 @@ fn sync_router<P: ClientPorts>(router: Router<Arc<P>>) -> Router<Arc<P>> {
         router,
         &room_tagging::delete_room_tag::ENDPOINT,
         room_tagging::delete_room_tag::handler::<P>,
+    )
+}
+
+/// Profiles and the room directory: aliases, directory visibility, published rooms.
+fn directory_router<P: ClientPorts>(router: Router<Arc<P>>) -> Router<Arc<P>> {
+    use room_directory as directory;
+
+    let router = mount(
+        router,
+        &profile::get_user_profile::ENDPOINT,
+        profile::get_user_profile::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &profile::get_profile_field::ENDPOINT,
+        profile::get_profile_field::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &profile::set_profile_field::ENDPOINT,
+        profile::set_profile_field::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &profile::delete_profile_field::ENDPOINT,
+        profile::delete_profile_field::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &directory::set_room_alias::ENDPOINT,
+        directory::set_room_alias::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &directory::get_room_id_by_alias::ENDPOINT,
+        directory::get_room_id_by_alias::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &directory::delete_room_alias::ENDPOINT,
+        directory::delete_room_alias::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &directory::get_local_aliases::ENDPOINT,
+        directory::get_local_aliases::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &directory::get_room_visibility::ENDPOINT,
+        directory::get_room_visibility::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &directory::set_room_visibility::ENDPOINT,
+        directory::set_room_visibility::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &directory::get_public_rooms::ENDPOINT,
+        directory::get_public_rooms::handler::<P>,
+    );
+    mount(
+        router,
+        &directory::query_public_rooms::ENDPOINT,
+        directory::query_public_rooms::handler::<P>,
     )
 }

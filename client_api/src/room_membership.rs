@@ -1,5 +1,5 @@
 //! Spec module "Room membership": joining, leaving, inviting, kicking, banning and unbanning,
-//! and the list of joined rooms.
+//! knocking, and the list of joined rooms.
 
 pub mod ban;
 pub mod get_joined_rooms;
@@ -7,6 +7,7 @@ pub mod invite_user;
 pub mod join_room;
 pub mod join_room_by_id;
 pub mod kick;
+pub mod knock_room;
 pub mod leave_room;
 pub mod unban;
 
@@ -48,8 +49,16 @@ pub struct ReasonRequest {
 
 /// What the membership handlers need from the engine.
 pub trait RoomMembershipPort: Send + Sync + 'static {
-    /// Joins the caller to a room (by id; aliases are not supported yet) and returns its id.
+    /// Joins the caller to a room (by id or local alias) and returns its id.
     fn join_room(
+        &self,
+        user: &ClientUser,
+        room_id_or_alias: &str,
+        reason: Option<String>,
+    ) -> impl Future<Output = Result<String, MatrixError>> + Send;
+
+    /// The caller knocks on a room (by id or alias) and returns its id.
+    fn knock_room(
         &self,
         user: &ClientUser,
         room_id_or_alias: &str,

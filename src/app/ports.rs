@@ -20,6 +20,7 @@ use state_res::signing::KeyPair;
 
 use super::AppState;
 
+mod directory;
 mod rooms;
 mod server_server;
 mod sync;
@@ -153,8 +154,9 @@ impl CapabilitiesPort for AppState {
     }
 }
 
-/// What every user may do: change their password and profile; third-party ids and login tokens
-/// are not supported; every implemented room version is stable.
+/// What every user may do: change their password and profile (the two fields this server
+/// stores); third-party ids and login tokens are not supported; every implemented room version
+/// is stable.
 fn capabilities() -> Map<String, Value> {
     let available: Map<String, Value> = RoomVersion::ALL
         .iter()
@@ -168,6 +170,7 @@ fn capabilities() -> Map<String, Value> {
         "m.room_versions": {"default": DEFAULT_ROOM_VERSION, "available": available},
         "m.set_displayname": {"enabled": true},
         "m.set_avatar_url": {"enabled": true},
+        "m.profile_fields": {"enabled": true, "allowed": ["displayname", "avatar_url"]},
         "m.3pid_changes": {"enabled": false},
         "m.get_login_token": {"enabled": false},
     });

@@ -8,22 +8,29 @@
 //! - [`builder`]: an event template → a signed [`Pdu`](state_res::pdu::Pdu);
 //! - [`append`]: build, authorise, persist, advance the head — the one write path;
 //! - [`create`] and [`presets`]: `POST /createRoom`;
-//! - [`membership`]: join, leave, invite, kick, ban, unban;
+//! - [`membership`]: join, leave, invite, kick, ban, unban, knock;
+//! - [`profile`]: profiles, and the profile data member events carry;
+//! - [`aliases`], [`directory`]: room aliases, the published room directory;
+//! - [`upgrade`]: room upgrades;
 //! - [`send`]: message and state events, with transaction ids;
 //! - [`read`], [`visibility`], [`client_event`]: state, events and members as clients see them;
 //! - [`errors`]: how engine failures reach the client.
 
+mod aliases;
 mod append;
 mod builder;
 pub(crate) mod client_event;
 mod create;
+mod directory;
 mod errors;
 mod head;
 mod locks;
 mod membership;
 mod presets;
+mod profile;
 mod read;
 mod send;
+mod upgrade;
 pub mod visibility;
 
 use state_res::ids::check_room_id;
@@ -52,6 +59,8 @@ pub struct Rooms {
     locks: RoomLocks,
     /// Woken after every persisted event (the room's users, see `append`).
     notifier: Arc<Notifier>,
+    /// One upgrade at a time per room (an upgrade spans several room locks).
+    upgrades: RoomLocks,
 }
 
 impl Rooms {
@@ -69,6 +78,7 @@ impl Rooms {
             default_version,
             locks: RoomLocks::default(),
             notifier: Arc::default(),
+            upgrades: RoomLocks::default(),
         }
     }
 

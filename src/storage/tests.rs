@@ -2,6 +2,7 @@
 //! (see [`super::testing`]).
 
 mod accounts;
+mod directory;
 mod events;
 mod migrations;
 mod rooms;

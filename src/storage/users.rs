@@ -2,6 +2,7 @@
 
 use sqlx::any::AnyRow;
 use sqlx::Row;
+use state_res::ids::localpart_of;
 
 use super::row::flag;
 use super::{Database, StorageError};
@@ -47,8 +48,10 @@ impl User {
 }
 
 impl Database {
-    /// Creates a user. [`StorageError::Conflict`] if the user id is taken.
+    /// Creates a user and their profile, whose display name is the localpart (as Synapse).
+    /// [`StorageError::Conflict`] if the user id is taken.
     pub async fn create_user(&self, user: &NewUser<'_>) -> Result<(), StorageError> {
+        let mut tx = self.write.begin().await?;
         sqlx::query(
             "INSERT INTO users (user_id, password_hash, is_admin, creation_ts, deactivated) \
              VALUES ($1, $2, $3, $4, $5)",
@@ -58,8 +61,14 @@ impl Database {
         .bind(user.is_admin)
         .bind(user.creation_ts)
         .bind(false)
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
+        sqlx::query("INSERT INTO profiles (user_id, displayname) VALUES ($1, $2)")
+            .bind(user.user_id)
+            .bind(localpart_of(user.user_id))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
 

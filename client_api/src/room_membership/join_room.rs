@@ -1,6 +1,7 @@
-//! `POST /_matrix/client/v3/join/{roomIdOrAlias}`: join a room by id or alias. The `via`
-//! (`server_name`) query parameters name servers to join through; only rooms this server is in
-//! can be joined so far, so they are not read.
+//! `POST /_matrix/client/v3/join/{roomIdOrAlias}`: join a room by id or alias (aliases of this
+//! server; others need federation). The `via` (`server_name`) query parameters name servers to
+//! join through; they are accepted, but only rooms this server is in can be joined so far, so
+//! they are not read.
 
 use std::sync::Arc;
 

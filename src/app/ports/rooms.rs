@@ -34,6 +34,15 @@ impl RoomMembershipPort for AppState {
         self.rooms.join_room(user, room_id_or_alias, reason).await
     }
 
+    async fn knock_room(
+        &self,
+        user: &ClientUser,
+        room_id_or_alias: &str,
+        reason: Option<String>,
+    ) -> Result<String, MatrixError> {
+        self.rooms.knock_room(user, room_id_or_alias, reason).await
+    }
+
     async fn leave_room(
         &self,
         user: &ClientUser,

@@ -17,7 +17,7 @@ use hmac::{Hmac, Mac};
 use sha1::Sha1;
 
 use super::Accounts;
-use crate::services::secrets;
+use crate::services::{internal, secrets};
 
 /// How long a nonce is accepted (Synapse: 60 s).
 const NONCE_LIFETIME: Duration = Duration::from_secs(60);
@@ -148,6 +148,12 @@ impl Accounts {
         let user_id = self.available_user_id(&request.username).await?;
         self.create_user(&user_id, request.password, request.admin)
             .await?;
+        if let Some(displayname) = request.displayname.as_deref().filter(|d| !d.is_empty()) {
+            self.database
+                .set_displayname(&user_id, Some(displayname))
+                .await
+                .map_err(internal)?;
+        }
         self.login_after_registration(user_id, &register::Request::default())
             .await
     }

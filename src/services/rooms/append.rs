@@ -1,5 +1,6 @@
 //! The one write path of the room engine: build an event on the room's tip, authorise it
-//! against the current state (the state before it), persist it with the state after it, and
+//! against the current state (the state before it; a new `m.room.canonical_alias` also has
+//! its aliases checked, see `aliases`), persist it with the state after it, and
 //! move the tip. Callers hold the room's write lock (see `locks`).
 
 use serde_json::Value;
@@ -10,6 +11,7 @@ use tracing::instrument;
 
 use client_api::MatrixError;
 
+use super::aliases::CANONICAL_ALIAS;
 use super::builder::{build, BuildContext, BuildError, EventTemplate};
 use super::errors::{bad_event, AppendError};
 use super::head::RoomHead;
@@ -42,6 +44,14 @@ impl Rooms {
         let mut needed = selected.clone();
         needed.push((CREATE.to_owned(), String::new()));
         head.load_events(&self.database, &needed).await?;
+        if template.event_type == CANONICAL_ALIAS && template.state_key.as_deref() == Some("") {
+            let key = (CANONICAL_ALIAS.to_owned(), String::new());
+            head.load_events(&self.database, std::slice::from_ref(&key))
+                .await?;
+            let previous = head.get(CANONICAL_ALIAS, "").map(Pdu::content);
+            self.check_canonical_alias(head.room_id.as_deref(), previous, &template.content)
+                .await?;
+        }
         let auth_events: Vec<&Pdu> = selected
             .iter()
             .filter_map(|(kind, key)| head.get(kind, key))

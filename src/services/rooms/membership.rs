@@ -8,7 +8,7 @@ use client_api::room_membership::{MembershipAction, TargetRequest};
 use client_api::{ClientUser, MatrixError};
 use serde_json::{json, Value};
 use state_res::canonical_json::Object;
-use state_res::ids::{check_room_alias, check_user_id, server_name_of};
+use state_res::ids::{check_user_id, server_name_of};
 use tracing::instrument;
 
 use super::builder::EventTemplate;
@@ -28,15 +28,8 @@ impl Rooms {
         room_id_or_alias: &str,
         reason: Option<String>,
     ) -> Result<String, MatrixError> {
-        if room_id_or_alias.starts_with('#') {
-            check_room_alias(room_id_or_alias)
-                .map_err(|e| MatrixError::invalid_param(format!("Invalid room alias: {e}")))?;
-            return Err(MatrixError::not_found(format!(
-                "Room alias {room_id_or_alias} not found"
-            )));
-        }
-        let room_id = room_id_or_alias;
-        valid_room_id(room_id)?;
+        let room_id = self.resolve_room(room_id_or_alias).await?;
+        let room_id = room_id.as_str();
         let _lock = self.locks.lock(room_id).await;
         let mut head = self.room_head(room_id).await?;
         if membership_of(&mut head, self, &user.user_id)
@@ -46,10 +39,41 @@ impl Rooms {
         {
             return Ok(room_id.to_owned());
         }
-        let template = member_event(&user.user_id, "join", reason);
+        let mut template = member_event(&user.user_id, "join", reason);
+        template
+            .content
+            .extend(self.member_profile(&user.user_id).await?);
         self.append(&mut head, &user.user_id, template, None)
             .await?;
         Ok(room_id.to_owned())
+    }
+
+    /// `POST /knock/{roomIdOrAlias}`: asks to join a room whose join rule is `knock` (or
+    /// `knock_restricted`); the auth rules decide. Room versions before 7 have no knocking:
+    /// 403 `M_FORBIDDEN`, Synapse's answer (`on_make_knock_request`).
+    #[instrument(skip_all, fields(user = %user.user_id, room = room_id_or_alias))]
+    pub async fn knock_room(
+        &self,
+        user: &ClientUser,
+        room_id_or_alias: &str,
+        reason: Option<String>,
+    ) -> Result<String, MatrixError> {
+        let room_id = self.resolve_room(room_id_or_alias).await?;
+        let _lock = self.locks.lock(&room_id).await;
+        let mut head = self.room_head(&room_id).await?;
+        if !head.version.knocking {
+            return Err(MatrixError::forbidden(format!(
+                "Room version {} does not support knocking",
+                head.version.id
+            )));
+        }
+        let mut template = member_event(&user.user_id, "knock", reason);
+        template
+            .content
+            .extend(self.member_profile(&user.user_id).await?);
+        self.append(&mut head, &user.user_id, template, None)
+            .await?;
+        Ok(room_id)
     }
 
     /// `POST /rooms/{roomId}/leave`.
@@ -92,7 +116,11 @@ impl Rooms {
             MembershipAction::Ban => ("ban", None),
             MembershipAction::Unban => ("leave", Some((&["ban"], "The target user is not banned"))),
         };
-        let template = member_event(&target, membership, request.reason);
+        let mut template = member_event(&target, membership, request.reason);
+        if action == MembershipAction::Invite {
+            // As Synapse: a local invitee's profile, so clients can show who was invited.
+            template.content.extend(self.member_profile(&target).await?);
+        }
         self.update_membership(&user.user_id, room_id, template, required)
             .await
     }
@@ -149,7 +177,7 @@ impl Rooms {
 }
 
 /// `user_id`'s membership in the current state.
-async fn membership_of(
+pub(super) async fn membership_of(
     head: &mut RoomHead,
     rooms: &Rooms,
     user_id: &str,
@@ -164,7 +192,12 @@ async fn membership_of(
         .map(str::to_owned))
 }
 
-fn member_event(target: &str, membership: &str, reason: Option<String>) -> EventTemplate {
+/// An `m.room.member` event for `target` (its `reason`, if any).
+pub(super) fn member_event(
+    target: &str,
+    membership: &str,
+    reason: Option<String>,
+) -> EventTemplate {
     let mut content = Object::new();
     content.insert("membership".to_owned(), json!(membership));
     if let Some(reason) = reason {

@@ -7,7 +7,7 @@
 //!    are implicit and `m.room.tombstone` needs 150, above `state_default`), the preset's
 //!    `invite: 0` for private chats, trusted invitees at 100 before v12, then the client's
 //!    `power_level_content_override`; an `initial_state` power levels event replaces all that;
-//! 4. (`m.room.canonical_alias`: aliases are not supported yet);
+//! 4. `m.room.canonical_alias` with the `room_alias_name` alias (created beforehand);
 //! 5. the preset's `m.room.join_rules`, `m.room.history_visibility` and (private chats)
 //!    `m.room.guest_access`, each unless `initial_state` sets the same key;
 //! 6. `initial_state`, in order;
@@ -38,11 +38,13 @@ pub(super) struct CreationPlan {
     pub(super) invitees: Vec<String>,
 }
 
-/// Plans a room of `version` created by `creator`. 400 for what the request cannot ask.
+/// Plans a room of `version` created by `creator`, with the canonical alias `alias` (from
+/// `room_alias_name`). 400 for what the request cannot ask.
 pub(super) fn plan(
     request: &Request,
     creator: &str,
     version: &RoomVersion,
+    alias: Option<&str>,
 ) -> Result<CreationPlan, MatrixError> {
     check_supported(request)?;
     let invitees = invitees(request, creator)?;
@@ -54,6 +56,10 @@ pub(super) fn plan(
     let mut events = vec![EventTemplate::state("m.room.member", creator, join)];
     let levels = power_levels(request, creator, version, preset, &invitees);
     events.push(EventTemplate::state(POWER_LEVELS, "", levels));
+    if let Some(alias) = alias {
+        let content = object(json!({"alias": alias}));
+        events.push(EventTemplate::state("m.room.canonical_alias", "", content));
+    }
     events.extend(preset_and_initial_state(request, preset));
     if let Some(name) = &request.name {
         let content = object(json!({"name": name}));
@@ -79,14 +85,9 @@ pub(super) fn plan(
     })
 }
 
-/// 400 for what this server cannot do yet: aliases, third-party invites, and an
-/// `m.room.create` in the initial state.
+/// 400 for what this server cannot do yet (third-party invites) and an `m.room.create` in
+/// the initial state.
 fn check_supported(request: &Request) -> Result<(), MatrixError> {
-    if request.room_alias_name.is_some() {
-        return Err(MatrixError::invalid_param(
-            "room_alias_name: room aliases are not supported yet",
-        ));
-    }
     if !request.invite_3pid.is_empty() {
         return Err(MatrixError::invalid_param(
             "invite_3pid: third-party invites are not supported",

@@ -26,7 +26,11 @@ async fn can_invite_users_to_invite_only_rooms() {
         let (status, body) = membership(&server, &alice, &room_id, "invite", invite).await;
         assert_eq!((status, body), (200, json!({})));
         let (_, member) = get_state(&server, &alice, &room_id, "m.room.member", &bob.user_id).await;
-        assert_eq!(member, json!({"membership": "invite", "reason": "tea?"}));
+        assert_eq!(
+            member,
+            json!({"membership": "invite", "reason": "tea?", "displayname": "bob"}),
+            "a local invitee's profile is in the invite"
+        );
         // Joining by id on the /join/{roomIdOrAlias} path.
         let path = format!("/_matrix/client/v3/join/{}", encode(&room_id));
         let (status, body) = call(&server, &bob, Method::POST, &path, Some(&json!({}))).await;

@@ -33,7 +33,7 @@ fn content<'a>(plan: &'a CreationPlan, event_type: &str) -> &'a Object {
 #[test]
 fn a_private_chat_follows_the_spec_order() {
     let request = request(json!({"name": "N", "topic": "T", "invite": [BOB, ALICE, BOB]}));
-    let plan = plan(&request, ALICE, &RoomVersion::V10).expect("plan");
+    let plan = plan(&request, ALICE, &RoomVersion::V10, None).expect("plan");
     let expected = [
         ("m.room.member", ALICE),
         ("m.room.power_levels", ""),
@@ -64,7 +64,7 @@ fn a_public_chat_is_public_without_guest_access() {
         request(json!({"preset": "public_chat"})),
         request(json!({"visibility": "public"})),
     ] {
-        let plan = plan(&request, ALICE, &RoomVersion::V10).expect("plan");
+        let plan = plan(&request, ALICE, &RoomVersion::V10, None).expect("plan");
         assert_eq!(content(&plan, "m.room.join_rules")["join_rule"], "public");
         assert!(!keys(&plan).iter().any(|(t, _)| t == "m.room.guest_access"));
         assert_eq!(content(&plan, "m.room.power_levels")["invite"], 50);
@@ -74,10 +74,10 @@ fn a_public_chat_is_public_without_guest_access() {
 #[test]
 fn trusted_invitees_get_the_creators_power() {
     let request = request(json!({"preset": "trusted_private_chat", "invite": [BOB]}));
-    let plan = plan(&request, ALICE, &RoomVersion::V10).expect("plan");
+    let plan = plan(&request, ALICE, &RoomVersion::V10, None).expect("plan");
     let levels = content(&plan, "m.room.power_levels");
     assert_eq!(levels["users"], json!({ALICE: 100, BOB: 100}));
-    let v12 = super::plan(&request, ALICE, &RoomVersion::V12).expect("plan");
+    let v12 = super::plan(&request, ALICE, &RoomVersion::V12, None).expect("plan");
     assert_eq!(content(&v12, "m.room.power_levels")["users"], json!({}));
     assert_eq!(v12.create_content["additional_creators"], json!([BOB]));
     assert!(!v12.create_content.contains_key("creator"));
@@ -96,7 +96,7 @@ fn initial_state_and_overrides_replace_the_defaults() {
             {"type": "m.custom", "state_key": "k", "content": {"a": 1}},
         ],
     }));
-    let plan = plan(&request, ALICE, &RoomVersion::V10).expect("plan");
+    let plan = plan(&request, ALICE, &RoomVersion::V10, None).expect("plan");
     let levels = content(&plan, "m.room.power_levels");
     assert_eq!(levels["ban"], 100);
     assert_eq!(levels["users"], json!({ALICE: 100, BOB: 50}));
@@ -114,7 +114,7 @@ fn initial_state_and_overrides_replace_the_defaults() {
         state_key: String::new(),
         content: object(json!({"users": {ALICE: 42}})),
     });
-    let plan = super::plan(&request, ALICE, &RoomVersion::V10).expect("plan");
+    let plan = super::plan(&request, ALICE, &RoomVersion::V10, None).expect("plan");
     assert_eq!(
         content(&plan, "m.room.power_levels")["users"],
         json!({ALICE: 42})
@@ -130,12 +130,24 @@ fn initial_state_and_overrides_replace_the_defaults() {
 #[test]
 fn unsupported_requests_are_400() {
     for body in [
-        json!({"room_alias_name": "x"}),
         json!({"invite_3pid": [{"medium": "email"}]}),
         json!({"invite": ["not a user"]}),
         json!({"initial_state": [{"type": "m.room.create", "content": {}}]}),
     ] {
-        let error = plan(&request(body.clone()), ALICE, &RoomVersion::V10).expect_err("400");
+        let error = plan(&request(body.clone()), ALICE, &RoomVersion::V10, None).expect_err("400");
         assert_eq!(error.status.as_u16(), 400, "{body}");
     }
+}
+
+#[test]
+fn the_canonical_alias_follows_the_power_levels() {
+    let request = request(json!({"preset": "public_chat", "room_alias_name": "tea"}));
+    let plan = plan(&request, ALICE, &RoomVersion::V10, Some("#tea:example.org")).expect("plan");
+    let keys = keys(&plan);
+    assert_eq!(keys[1].0, "m.room.power_levels");
+    assert_eq!(keys[2].0, "m.room.canonical_alias");
+    assert_eq!(
+        content(&plan, "m.room.canonical_alias"),
+        &object(json!({"alias": "#tea:example.org"}))
+    );
 }
