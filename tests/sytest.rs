@@ -20,3 +20,5 @@ mod s13_devices;
 mod s30_rooms;
 #[path = "sytest/s49_server_keys.rs"]
 mod s49_server_keys;
+#[path = "sytest/s90_nio.rs"]
+mod s90_nio;
