@@ -6,6 +6,8 @@
 #   bench/run-vs-synapse.sh                          # every scenario, both servers
 #   bench/run-vs-synapse.sh --scenario send,fanout   # arguments go to concord-bench
 #   BENCH_SERVERS=synapse bench/run-vs-synapse.sh    # only one server (synapse or concord)
+#   SYNAPSE_BCRYPT_ROUNDS=4 ...                      # cheaper Synapse password hashing
+#                                                    # (default 12, Synapse's own default)
 #
 # Needs python3 (for the Synapse virtualenv, made once in target/bench-venv from PyPI) and
 # cargo (release build of concord and concord-bench). CPU heavy: run it when the machine is
@@ -100,6 +102,7 @@ log_config: $dir/log.config
 media_store_path: $dir/media_store
 signing_key_path: $dir/signing.key
 report_stats: false
+bcrypt_rounds: ${SYNAPSE_BCRYPT_ROUNDS:-12}
 enable_metrics: false
 trusted_key_servers: []
 suppress_key_server_warning: true

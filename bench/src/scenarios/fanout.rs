@@ -16,6 +16,9 @@ const SETTLE: Duration = Duration::from_millis(500);
 const LIMIT: Duration = Duration::from_secs(60);
 
 pub async fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<Map<String, Value>> {
+    // Fail before creating N users where the server has no /sync.
+    let probe = ctx.users("fan-probe", 1).await?;
+    ctx.sync_tokens(&probe).await?;
     let mut users = ctx.users("fan", args.fanout_members + 1).await?;
     let sender = users.remove(0);
     let room_id = ctx.room_with(&sender, &users).await?;

@@ -25,6 +25,9 @@ struct Counters {
 
 pub async fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<Map<String, Value>> {
     let n = args.longpolls;
+    // Fail before creating N users where the server has no /sync.
+    let probe = ctx.users("idle-probe", 1).await?;
+    ctx.sync_tokens(&probe).await?;
     let users = ctx.users("idle", n).await?;
     let tokens = ctx.sync_tokens(&users).await?;
     let before = args.pid.map(procfs::memory).transpose()?;

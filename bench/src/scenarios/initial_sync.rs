@@ -12,6 +12,8 @@ use crate::Args;
 
 pub async fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<Map<String, Value>> {
     let user = ctx.users("init", 1).await?.remove(0);
+    // Fail before the long set-up where the server has no /sync.
+    ctx.hs.sync(&user, None, 0).await?;
     let rooms = args.initial_sync_rooms.max(1);
     let mut room_ids = Vec::with_capacity(rooms);
     for r in 0..rooms {

@@ -18,6 +18,8 @@ const PAGE: u32 = 100;
 pub async fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<Map<String, Value>> {
     let user = ctx.users("msgs", 1).await?.remove(0);
     let room_id = ctx.room_with(&user, &[]).await?;
+    // Fail before filling the room where the server has no /messages.
+    ctx.hs.messages_backwards(&user, &room_id, PAGE).await?;
     ctx.fill(&user, &room_id, ROOM_MESSAGES).await?;
     let mut samples = Samples::default();
     let mut chunk = 0;
