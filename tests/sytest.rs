@@ -36,3 +36,5 @@ mod s37_room_upgrades;
 mod s49_server_keys;
 #[path = "sytest/s50_federation_keys.rs"]
 mod s50_federation_keys;
+#[path = "sytest/s90_nio.rs"]
+mod s90_nio;
