@@ -12,6 +12,8 @@
 //! - `state`: room state snapshots as deltas with a bounded chain.
 //! - `room_events`: an accepted room event with its state, current state, forward extremity,
 //!   membership and transaction id in one transaction; `rooms`: the read side of those.
+//! - `timeline`: a room's events in stream order, a page at a time; `redactions`: applied
+//!   redactions and replaced state; `forgotten`: rooms users forgot.
 //! - `server_keys`: our verify keys and cached remote server keys.
 //!
 //! See `pool` for the writer model and the SQLite settings, and
@@ -21,13 +23,16 @@ mod devices;
 mod dialect;
 mod error;
 mod events;
+mod forgotten;
 mod pool;
+mod redactions;
 mod room_events;
 mod rooms;
 mod row;
 mod server_keys;
 mod sessions;
 mod state;
+mod timeline;
 mod tokens;
 mod uia_sessions;
 mod users;
@@ -41,11 +46,13 @@ pub use devices::Device;
 pub use dialect::Dialect;
 pub use error::StorageError;
 pub use events::{NewEvent, StoredEvent, StreamPosition};
+pub use redactions::LinkedEvent;
 pub use room_events::{NewRoom, NewTransaction, PersistedEvent, RoomEventWrite};
 pub use rooms::{EventTransaction, Membership, Room};
 pub use server_keys::{OwnVerifyKey, RemoteServerKey};
 pub use sessions::{NewSession, Refresh, RefreshToken};
 pub use state::{StateChange, StateGroupId, StateMap, MAX_DELTA_CHAIN};
+pub use timeline::{Direction, TimelineEvent, TimelineRange};
 pub use tokens::{AccessToken, NewAccessToken, TokenHash};
 pub use uia_sessions::UiaSession;
 pub use users::{NewUser, User};

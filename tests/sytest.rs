@@ -18,5 +18,7 @@ mod s12_login;
 mod s13_devices;
 #[path = "sytest/s30_rooms.rs"]
 mod s30_rooms;
+#[path = "sytest/s33_history.rs"]
+mod s33_history;
 #[path = "sytest/s49_server_keys.rs"]
 mod s49_server_keys;

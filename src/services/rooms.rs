@@ -11,19 +11,31 @@
 //! - [`membership`]: join, leave, invite, kick, ban, unban;
 //! - [`send`]: message and state events, with transaction ids;
 //! - [`read`], [`visibility`], [`client_event`]: state, events and members as clients see them;
+//! - [`serve`]: stored events as clients see them (redactions applied, `prev_content`);
+//! - [`history`], [`messages`], [`context`], [`members`], [`tokens`], [`filter`]: the
+//!   timeline a page at a time, as history visibility lets a user see it;
+//! - [`forget`]: forgetting rooms;
 //! - [`errors`]: how engine failures reach the client.
 
 mod append;
 mod builder;
 mod client_event;
+mod context;
 mod create;
 mod errors;
+mod filter;
+mod forget;
 mod head;
+mod history;
 mod locks;
+mod members;
 mod membership;
+mod messages;
 mod presets;
 mod read;
 mod send;
+mod serve;
+mod tokens;
 pub mod visibility;
 
 use state_res::ids::check_room_id;

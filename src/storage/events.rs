@@ -71,7 +71,7 @@ pub struct StoredEvent {
 }
 
 impl StoredEvent {
-    fn from_row(row: &AnyRow) -> Result<Self, StorageError> {
+    pub(super) fn from_row(row: &AnyRow) -> Result<Self, StorageError> {
         Ok(StoredEvent {
             stream_position: StreamPosition(row.try_get("stream_ordering")?),
             event_id: row.try_get("event_id")?,
