@@ -26,6 +26,9 @@ use crate::storage::{
     Direction, StateGroupId, StoredEvent, StreamPosition, TimelineEvent, TimelineRange,
 };
 
+#[cfg(test)]
+mod tests;
+
 const HISTORY_VISIBILITY: &str = "m.room.history_visibility";
 const MEMBER: &str = "m.room.member";
 
