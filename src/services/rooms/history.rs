@@ -8,7 +8,8 @@
 //! - **visibility** of each event with [`can_see_event`], from the history visibility and the
 //!   user's membership in the state after the event. Per page, each distinct state group is
 //!   asked for just those two keys (`Database::load_state_keys`, a chain walk joined to two
-//!   entries), and the few state events they name are fetched in one query;
+//!   entries), and the few state events they name are fetched in one query; a history
+//!   visibility change is judged by the less restrictive side of it (Synapse);
 //! - **paging**: a scan of the timeline by `(room, stream position)` that keeps the visible
 //!   events passing the filter, and the cursor to continue from.
 
@@ -19,7 +20,7 @@ use client_api::MatrixError;
 use serde_json::Value;
 
 use super::filter::{filters_events, matches};
-use super::visibility::can_see_event;
+use super::visibility::{at_visibility_change, can_see_event};
 use super::Rooms;
 use crate::services::internal;
 use crate::storage::{
@@ -150,10 +151,25 @@ impl Rooms {
             let id = |kind: &str, key: &str| state.get(&(kind.to_owned(), key.to_owned())).cloned();
             at_group.insert(group, (id(HISTORY_VISIBILITY, ""), id(MEMBER, user_id)));
         }
+        // A history visibility change is judged by the less restrictive side of it.
+        let changes: Vec<&str> = events
+            .iter()
+            .filter(|t| t.event.event_type == HISTORY_VISIBILITY)
+            .filter(|t| t.event.state_key.as_deref() == Some(""))
+            .map(|t| t.event.event_id.as_str())
+            .collect();
+        let replaced: HashMap<String, String> = db
+            .replaced_states(&changes)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|link| (link.event_id, link.linked.event_id))
+            .collect();
         let ids: HashSet<&str> = at_group
             .values()
             .flat_map(|(a, b)| [a.as_deref(), b.as_deref()])
             .flatten()
+            .chain(replaced.values().map(String::as_str))
             .collect();
         let ids: Vec<&str> = ids.into_iter().collect();
         let contents: HashMap<String, Value> = db
@@ -186,8 +202,14 @@ impl Rooms {
                 else {
                     return false;
                 };
+                let mut history = field(visibility, "history_visibility");
+                if let Some(old) = replaced.get(&event.event_id) {
+                    let old = field(&Some(old.clone()), "history_visibility");
+                    history =
+                        Some(at_visibility_change(history.as_deref(), old.as_deref()).to_owned());
+                }
                 can_see_event(
-                    field(visibility, "history_visibility").as_deref(),
+                    history.as_deref(),
                     field(member, "membership").as_deref(),
                     access.member,
                 )

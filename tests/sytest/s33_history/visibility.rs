@@ -168,3 +168,40 @@ async fn joined_history_is_visible_from_the_join() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_visibility_change_is_seen_from_both_sides() {
+    each_backend(|backend| async move {
+        let (server, alice, bob) = alice_and_bob(backend).await;
+        let room_id = room_with(&server, &alice, "shared").await;
+        let content = json!({"history_visibility": "joined"});
+        let (status, body) = put_state(
+            &server,
+            &alice,
+            &room_id,
+            "m.room.history_visibility",
+            "",
+            content,
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let change = body["event_id"].as_str().unwrap().to_owned();
+        send_message(&server, &alice, &room_id, "hidden").await;
+        assert_eq!(
+            membership(&server, &bob, &room_id, "join", json!({}))
+                .await
+                .0,
+            200
+        );
+        let (_, page) = messages(&server, &bob, &room_id, "dir=b&limit=100").await;
+        let chunk = page["chunk"].as_array().unwrap();
+        // The change from `shared` is judged as `shared`, so bob (joined now) sees it, and the
+        // message before it; the message after it was `joined`-only and bob was not joined.
+        assert!(
+            chunk.iter().any(|e| e["event_id"] == change.as_str()),
+            "{page}"
+        );
+        assert_eq!(bodies(&page["chunk"]), ["before"], "{page}");
+    })
+    .await;
+}
