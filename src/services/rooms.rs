@@ -59,6 +59,8 @@ pub struct Rooms {
     signing_key: KeyPair,
     default_version: RoomVersion,
     locks: RoomLocks,
+    /// Room versions by room id (they never change), read once per room by `serve`.
+    versions: std::sync::Mutex<std::collections::HashMap<String, RoomVersion>>,
 }
 
 impl Rooms {
@@ -75,6 +77,7 @@ impl Rooms {
             signing_key,
             default_version,
             locks: RoomLocks::default(),
+            versions: Default::default(),
         }
     }
 }

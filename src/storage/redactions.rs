@@ -59,13 +59,14 @@ impl Database {
             if chunk.is_empty() {
                 continue;
             }
+            let chunk = padded(chunk);
             let sql = format!(
                 "SELECT event_id, user_id, device_id, txn_id FROM event_transactions \
                  WHERE event_id IN ({})",
                 Dialect::in_list(1, chunk.len())
             );
             let mut query = sqlx::query(&sql);
-            for event_id in chunk {
+            for event_id in &chunk {
                 query = query.bind(*event_id);
             }
             for row in query.fetch_all(&self.read).await? {
@@ -90,11 +91,12 @@ impl Database {
             if chunk.is_empty() {
                 continue;
             }
+            let chunk = padded(chunk);
             let sql = template
                 .replace("{COLUMNS}", JOINED_COLUMNS)
                 .replace("{IN}", &Dialect::in_list(1, chunk.len()));
             let mut query = sqlx::query(&sql);
-            for event_id in chunk {
+            for event_id in &chunk {
                 query = query.bind(*event_id);
             }
             for row in query.fetch_all(&self.read).await? {
@@ -107,4 +109,17 @@ impl Database {
         linked.sort_by_key(|link| link.linked.stream_position);
         Ok(linked)
     }
+}
+
+/// Lists up to this long are padded (well below both backends' bind limits).
+const PADDED_UP_TO: usize = 1024;
+
+/// `ids` padded to a power of two by repeating the last one (an `IN` list ignores repeats), so
+/// a few statement texts cover every page size and stay in the prepared statement cache.
+fn padded<'a>(ids: &[&'a str]) -> Vec<&'a str> {
+    let mut padded = ids.to_vec();
+    if let (Some(last), true) = (ids.last(), ids.len() <= PADDED_UP_TO) {
+        padded.resize(ids.len().next_power_of_two(), last);
+    }
+    padded
 }

@@ -131,16 +131,25 @@ impl Rooms {
         members: Option<BTreeSet<&str>>,
     ) -> Result<Vec<ClientEvent>, MatrixError> {
         let db = &self.database;
-        let state = match members {
+        let mut events = Vec::new();
+        match members {
             Some(members) => {
                 let keys: Vec<(&str, &str)> = members.into_iter().map(|m| (MEMBER, m)).collect();
-                db.load_state_keys(group, &keys).await
+                for chunk in keys.chunks(100) {
+                    let state = db
+                        .load_state_key_events(group, chunk)
+                        .await
+                        .map_err(internal)?;
+                    events.extend(state.into_values());
+                }
+                events.sort_by_key(|event| event.stream_position);
             }
-            None => db.load_state(group).await,
+            None => {
+                let state = db.load_state(group).await.map_err(internal)?;
+                let ids: Vec<&str> = state.values().map(String::as_str).collect();
+                events = db.events_by_ids(&ids).await.map_err(internal)?;
+            }
         }
-        .map_err(internal)?;
-        let ids: Vec<&str> = state.values().map(String::as_str).collect();
-        let events = db.events_by_ids(&ids).await.map_err(internal)?;
         self.serve(user, &events).await
     }
 }

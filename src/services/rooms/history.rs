@@ -7,8 +7,8 @@
 //!   everyone else gets 403 `M_FORBIDDEN`;
 //! - **visibility** of each event with [`can_see_event`], from the history visibility and the
 //!   user's membership in the state after the event. Per page, each distinct state group is
-//!   asked for just those two keys (`Database::load_state_keys`, a chain walk joined to two
-//!   entries), and the few state events they name are fetched in one query; a history
+//!   asked for just those two keys and their events in one query
+//!   (`Database::load_state_key_events`, a chain walk joined to two entries); a history
 //!   visibility change is judged by the less restrictive side of it (Synapse);
 //! - **paging**: a scan of the timeline by `(room, stream position)` that keeps the visible
 //!   events passing the filter, and the cursor to continue from.
@@ -127,11 +127,12 @@ impl Rooms {
             return Ok(false);
         };
         let keys = [(HISTORY_VISIBILITY, "")];
-        let state = db.load_state_keys(group, &keys).await.map_err(internal)?;
-        let ids: Vec<&str> = state.values().map(String::as_str).collect();
-        let events = db.events_by_ids(&ids).await.map_err(internal)?;
-        Ok(events
-            .iter()
+        let state = db
+            .load_state_key_events(group, &keys)
+            .await
+            .map_err(internal)?;
+        Ok(state
+            .values()
             .any(|event| text(&content_of(event), "history_visibility") == Some("world_readable")))
     }
 
@@ -144,12 +145,21 @@ impl Rooms {
     ) -> Result<Vec<bool>, MatrixError> {
         let db = &self.database;
         let keys = [(HISTORY_VISIBILITY, ""), (MEMBER, user_id)];
+        // Per state group: (history visibility, the user's membership).
         let mut at_group: HashMap<StateGroupId, (Option<String>, Option<String>)> = HashMap::new();
         let groups: HashSet<StateGroupId> = events.iter().filter_map(|e| e.state_group).collect();
         for group in groups {
-            let state = db.load_state_keys(group, &keys).await.map_err(internal)?;
-            let id = |kind: &str, key: &str| state.get(&(kind.to_owned(), key.to_owned())).cloned();
-            at_group.insert(group, (id(HISTORY_VISIBILITY, ""), id(MEMBER, user_id)));
+            let state = db
+                .load_state_key_events(group, &keys)
+                .await
+                .map_err(internal)?;
+            let field = |kind: &str, key: &str, field: &str| {
+                let event = state.get(&(kind.to_owned(), key.to_owned()))?;
+                text(&content_of(event), field).map(str::to_owned)
+            };
+            let visibility = field(HISTORY_VISIBILITY, "", "history_visibility");
+            let membership = field(MEMBER, user_id, "membership");
+            at_group.insert(group, (visibility, membership));
         }
         // A history visibility change is judged by the less restrictive side of it.
         let changes: Vec<&str> = events
@@ -158,31 +168,16 @@ impl Rooms {
             .filter(|t| t.event.state_key.as_deref() == Some(""))
             .map(|t| t.event.event_id.as_str())
             .collect();
-        let replaced: HashMap<String, String> = db
+        let replaced: HashMap<String, Option<String>> = db
             .replaced_states(&changes)
             .await
             .map_err(internal)?
             .into_iter()
-            .map(|link| (link.event_id, link.linked.event_id))
+            .map(|link| {
+                let old = text(&content_of(&link.linked), "history_visibility").map(str::to_owned);
+                (link.event_id, old)
+            })
             .collect();
-        let ids: HashSet<&str> = at_group
-            .values()
-            .flat_map(|(a, b)| [a.as_deref(), b.as_deref()])
-            .flatten()
-            .chain(replaced.values().map(String::as_str))
-            .collect();
-        let ids: Vec<&str> = ids.into_iter().collect();
-        let contents: HashMap<String, Value> = db
-            .events_by_ids(&ids)
-            .await
-            .map_err(internal)?
-            .iter()
-            .map(|event| (event.event_id.clone(), content_of(event)))
-            .collect();
-        let field = |id: &Option<String>, key: &str| -> Option<String> {
-            let content = contents.get(id.as_deref()?)?;
-            text(content, key).map(str::to_owned)
-        };
         Ok(events
             .iter()
             .map(|timeline| {
@@ -202,17 +197,11 @@ impl Rooms {
                 else {
                     return false;
                 };
-                let mut history = field(visibility, "history_visibility");
+                let mut history = visibility.as_deref();
                 if let Some(old) = replaced.get(&event.event_id) {
-                    let old = field(&Some(old.clone()), "history_visibility");
-                    history =
-                        Some(at_visibility_change(history.as_deref(), old.as_deref()).to_owned());
+                    history = Some(at_visibility_change(history, old.as_deref()));
                 }
-                can_see_event(
-                    history.as_deref(),
-                    field(member, "membership").as_deref(),
-                    access.member,
-                )
+                can_see_event(history, member.as_deref(), access.member)
             })
             .collect())
     }

@@ -93,17 +93,16 @@ impl Rooms {
         }
         let senders: BTreeSet<&str> = events.iter().map(|t| t.event.sender.as_str()).collect();
         let keys: Vec<(&str, &str)> = senders.into_iter().map(|s| (MEMBER, s)).collect();
-        let mut ids = Vec::new();
+        let mut members = Vec::new();
         for chunk in keys.chunks(100) {
             let state = self
                 .database
-                .load_state_keys(group, chunk)
+                .load_state_key_events(group, chunk)
                 .await
                 .map_err(internal)?;
-            ids.extend(state.into_values());
+            members.extend(state.into_values());
         }
-        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-        let members = self.database.events_by_ids(&ids).await.map_err(internal)?;
+        members.sort_by_key(|event| event.stream_position);
         self.serve(user, &members).await
     }
 }

@@ -8,7 +8,8 @@
 //!   `prev_content` (the replaced event's content, pruned if it was redacted);
 //! - `unsigned.transaction_id` for the device that sent it.
 //!
-//! Three queries per batch whatever its size: replaced events, redactions, transactions.
+//! Three queries per batch whatever its size, run concurrently: replaced events, redactions,
+//! transactions (and the redactions of replaced events, when there are any).
 
 use std::collections::HashMap;
 
@@ -39,36 +40,35 @@ impl Rooms {
             .filter(|event| event.state_key.is_some())
             .map(|event| event.event_id.as_str())
             .collect();
-        let replaced: HashMap<String, StoredEvent> = db
-            .replaced_states(&state_ids)
-            .await
-            .map_err(internal)?
-            .into_iter()
-            .map(|link| (link.event_id, link.linked))
-            .collect();
-        let mut ids: Vec<&str> = events.iter().map(|e| e.event_id.as_str()).collect();
-        ids.extend(replaced.values().map(|e| e.event_id.as_str()));
-        let mut redactions: HashMap<String, StoredEvent> = HashMap::new();
-        for link in db.redactions_of(&ids).await.map_err(internal)? {
-            // The oldest accepted redaction in the target's own room is the one shown.
-            redactions.entry(link.event_id).or_insert(link.linked);
-        }
+        let ids: Vec<&str> = events.iter().map(|e| e.event_id.as_str()).collect();
         let own: Vec<&str> = events
             .iter()
             .filter(|event| event.sender == user.user_id)
             .map(|event| event.event_id.as_str())
             .collect();
-        let mut transactions: HashMap<String, _> = db
-            .event_transactions(&own)
-            .await
-            .map_err(internal)?
+        // Independent reads, on separate pooled connections.
+        let (replaced, redacted, transactions) = tokio::try_join!(
+            db.replaced_states(&state_ids),
+            db.redactions_of(&ids),
+            db.event_transactions(&own),
+        )
+        .map_err(internal)?;
+        let replaced: HashMap<String, StoredEvent> = replaced
             .into_iter()
+            .map(|link| (link.event_id, link.linked))
             .collect();
-        let mut versions = Versions::default();
+        let mut redactions: HashMap<String, StoredEvent> = HashMap::new();
+        let replaced_ids: Vec<&str> = replaced.values().map(|e| e.event_id.as_str()).collect();
+        let redacted_replaced = db.redactions_of(&replaced_ids).await.map_err(internal)?;
+        for link in redacted.into_iter().chain(redacted_replaced) {
+            // The oldest accepted redaction in the target's own room is the one shown.
+            redactions.entry(link.event_id).or_insert(link.linked);
+        }
+        let mut transactions: HashMap<String, _> = transactions.into_iter().collect();
         let now = now_ms();
         let mut served = Vec::with_capacity(events.len());
         for event in events {
-            let version = versions.of(self, &event.room_id).await?;
+            let version = Versions::of(self, &event.room_id).await?;
             let mut client = render(event, &redactions, &version, now)?;
             if let Some(old) = replaced.get(&event.event_id) {
                 let old_content = render(old, &redactions, &version, now)?.content;
@@ -119,14 +119,13 @@ fn render(
     Ok(client)
 }
 
-/// Room versions by room id, read once per batch.
-#[derive(Default)]
-struct Versions(HashMap<String, RoomVersion>);
+/// Room versions by room id, cached on the service (a room's version never changes).
+struct Versions;
 
 impl Versions {
-    async fn of(&mut self, rooms: &Rooms, room_id: &str) -> Result<RoomVersion, MatrixError> {
-        if let Some(version) = self.0.get(room_id) {
-            return Ok(*version);
+    async fn of(rooms: &Rooms, room_id: &str) -> Result<RoomVersion, MatrixError> {
+        if let Some(version) = rooms.cached_version(room_id) {
+            return Ok(version);
         }
         let room = rooms
             .database
@@ -136,7 +135,15 @@ impl Versions {
             .ok_or_else(|| corrupt(format!("event of unknown room {room_id}")))?;
         let version = RoomVersion::from_id(&room.room_version)
             .ok_or_else(|| corrupt(format!("room {room_id} has version {}", room.room_version)))?;
-        self.0.insert(room_id.to_owned(), version);
+        if let Ok(mut versions) = rooms.versions.lock() {
+            versions.insert(room_id.to_owned(), version);
+        }
         Ok(version)
+    }
+}
+
+impl Rooms {
+    fn cached_version(&self, room_id: &str) -> Option<RoomVersion> {
+        self.versions.lock().ok()?.get(room_id).copied()
     }
 }

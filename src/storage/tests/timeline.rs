@@ -163,11 +163,19 @@ async fn storage_state_keys_of_a_group_without_the_whole_state() {
         ];
         let at = persist(&db, &steps).await;
         let keys = [("m.room.history_visibility", ""), ("m.room.member", BOB)];
-        let state = db.load_state_keys(at[4].1, &keys).await.expect("keys");
+        let state = db
+            .load_state_key_events(at[4].1, &keys)
+            .await
+            .expect("keys");
         let entries: Vec<(&str, &str, &str)> = state
             .iter()
-            .map(|((t, k), e)| (t.as_str(), k.as_str(), e.as_str()))
+            .map(|((t, k), e)| (t.as_str(), k.as_str(), e.event_id.as_str()))
             .collect();
+        let member = &state[&("m.room.member".to_owned(), BOB.to_owned())];
+        assert_eq!(
+            (member.sender.as_str(), member.state_key.as_deref()),
+            (ALICE, Some(BOB))
+        );
         assert_eq!(
             entries,
             [
@@ -175,10 +183,13 @@ async fn storage_state_keys_of_a_group_without_the_whole_state() {
                 ("m.room.member", BOB, "$bob")
             ]
         );
-        let before_bob = db.load_state_keys(at[2].1, &keys).await.expect("keys");
+        let before_bob = db
+            .load_state_key_events(at[2].1, &keys)
+            .await
+            .expect("keys");
         assert_eq!(before_bob.len(), 1, "{before_bob:?}");
         assert!(db
-            .load_state_keys(at[4].1, &[])
+            .load_state_key_events(at[4].1, &[])
             .await
             .expect("none")
             .is_empty());
