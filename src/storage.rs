@@ -18,6 +18,8 @@
 //!   filters; `sync`: the read side of `/sync` (positions, memberships, ranges of events).
 //! - `profiles`: display names and avatar URLs; `directory`: room aliases and the rooms
 //!   published in the room directory.
+//! - `timeline`: a room's events in stream order, a page at a time; `redactions`: applied
+//!   redactions and replaced state; `forgotten`: rooms users forgot.
 //!
 //! See `pool` for the writer model and the SQLite settings, and
 //! `dialect` for the few SQL differences between the backends.
@@ -28,8 +30,10 @@ mod dialect;
 mod directory;
 mod error;
 mod events;
+mod forgotten;
 mod pool;
 mod profiles;
+mod redactions;
 mod room_events;
 mod rooms;
 mod row;
@@ -38,6 +42,7 @@ mod server_keys;
 mod sessions;
 mod state;
 mod sync;
+mod timeline;
 mod tokens;
 mod uia_sessions;
 mod users;
@@ -54,6 +59,7 @@ pub use directory::RoomAlias;
 pub use error::StorageError;
 pub use events::{NewEvent, StoredEvent, StreamPosition};
 pub use profiles::Profile;
+pub use redactions::LinkedEvent;
 pub use room_events::{NewRoom, NewTransaction, PersistedEvent, RoomEventWrite};
 pub use rooms::{EventTransaction, Membership, Room};
 pub use server_key_responses::ServerKeyResponse;
@@ -61,6 +67,7 @@ pub use server_keys::{OwnVerifyKey, RemoteServerKey};
 pub use sessions::{NewSession, Refresh, RefreshToken};
 pub use state::{StateChange, StateGroupId, StateMap, MAX_DELTA_CHAIN};
 pub use sync::MembershipPosition;
+pub use timeline::{Direction, TimelineEvent, TimelineRange};
 pub use tokens::{AccessToken, NewAccessToken, TokenHash};
 pub use uia_sessions::UiaSession;
 pub use users::{NewUser, User};

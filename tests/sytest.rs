@@ -24,6 +24,8 @@ mod s30_rooms;
 mod s31_sync;
 #[path = "sytest/s32_account_data.rs"]
 mod s32_account_data;
+#[path = "sytest/s33_history.rs"]
+mod s33_history;
 #[path = "sytest/s34_profile.rs"]
 mod s34_profile;
 #[path = "sytest/s35_directory.rs"]
