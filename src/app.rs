@@ -68,7 +68,7 @@ pub struct AppState {
     sessions: Arc<Sessions>,
     accounts: Accounts,
     devices: Devices,
-    rooms: Rooms,
+    rooms: Arc<Rooms>,
     /// `rc_message`, per sending user.
     message_limiter: RateLimiter,
     /// Other servers' keys (and the client that fetches them).
@@ -120,9 +120,14 @@ impl AppState {
         let message_limiter = RateLimiter::new(config.rc_message);
         let key_ring = KeyRing::new(database.clone(), federation_client, signing_key.clone());
         let notifier = Arc::new(Notifier::default());
-        let rooms = rooms.with_notifier(Arc::clone(&notifier));
+        let rooms = Arc::new(rooms.with_notifier(Arc::clone(&notifier)));
         let account_data = Arc::new(AccountData::new(database.clone(), Arc::clone(&notifier)));
-        let sync = Sync::new(database.clone(), notifier, Arc::clone(&account_data));
+        let sync = Sync::new(
+            database.clone(),
+            notifier,
+            Arc::clone(&account_data),
+            Arc::clone(&rooms),
+        );
         Self {
             message_limiter,
             key_ring,

@@ -67,8 +67,3 @@ pub(super) fn add_transaction_id(
             .insert("transaction_id".to_owned(), json!(transaction.txn_id));
     }
 }
-
-/// `stored` as clients see it, unredacted, `now` in ms since the epoch.
-pub(crate) fn client_event(stored: &StoredEvent, now: i64) -> Result<ClientEvent, MatrixError> {
-    Ok(client_event_of(stored, pdu_json(stored)?, now))
-}

@@ -26,7 +26,7 @@ use crate::storage::StoredEvent;
 
 impl Rooms {
     /// `events` as `user` sees them, in the same order.
-    pub(super) async fn serve(
+    pub(crate) async fn serve(
         &self,
         user: &ClientUser,
         events: &[StoredEvent],
