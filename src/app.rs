@@ -73,6 +73,8 @@ pub struct AppState {
     message_limiter: RateLimiter,
     /// Other servers' keys (and the client that fetches them).
     key_ring: KeyRing,
+    /// Requests to other servers.
+    federation_client: FederationClient,
     account_data: Arc<AccountData>,
     sync: Sync,
 }
@@ -118,7 +120,11 @@ impl AppState {
             DEFAULT_ROOM_VERSION,
         );
         let message_limiter = RateLimiter::new(config.rc_message);
-        let key_ring = KeyRing::new(database.clone(), federation_client, signing_key.clone());
+        let key_ring = KeyRing::new(
+            database.clone(),
+            federation_client.clone(),
+            signing_key.clone(),
+        );
         let notifier = Arc::new(Notifier::default());
         let rooms = Arc::new(rooms.with_notifier(Arc::clone(&notifier)));
         let account_data = Arc::new(AccountData::new(database.clone(), Arc::clone(&notifier)));
@@ -131,6 +137,7 @@ impl AppState {
         Self {
             message_limiter,
             key_ring,
+            federation_client,
             config,
             signing_key,
             database,

@@ -38,5 +38,7 @@ mod s37_room_upgrades;
 mod s49_server_keys;
 #[path = "sytest/s50_federation_keys.rs"]
 mod s50_federation_keys;
+#[path = "sytest/s51_federation_queries.rs"]
+mod s51_federation_queries;
 #[path = "sytest/s90_nio.rs"]
 mod s90_nio;
