@@ -43,13 +43,26 @@ pub struct Response {
     pub chunk: Vec<ClientEvent>,
 }
 
-/// Answers the member events.
+/// The memberships the spec lists for the `membership` and `not_membership` parameters.
+const MEMBERSHIPS: &[&str] = &["join", "invite", "knock", "leave", "ban"];
+
+/// Answers the member events; 400 `M_INVALID_PARAM` for an unknown membership.
 pub async fn handler<P: RoomParticipationPort>(
     State(port): State<Arc<P>>,
     user: ClientUser,
     Path(room_id): Path<String>,
     QueryParams(request): QueryParams<Request>,
 ) -> Result<Json<Response>, MatrixError> {
+    for value in [&request.membership, &request.not_membership]
+        .into_iter()
+        .flatten()
+    {
+        if !MEMBERSHIPS.contains(&value.as_str()) {
+            return Err(MatrixError::invalid_param(format!(
+                "Unknown membership {value:?}"
+            )));
+        }
+    }
     let chunk = port.room_members(&user, &room_id, request).await?;
     Ok(Json(Response { chunk }))
 }

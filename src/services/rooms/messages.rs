@@ -36,20 +36,21 @@ impl Rooms {
         request: Request,
     ) -> Result<Response, MatrixError> {
         valid_room_id(room_id)?;
-        let access = self.history_access(&user.user_id, room_id).await?;
         let direction = match request.dir {
             Dir::Backward => Direction::Backward,
             Dir::Forward => Direction::Forward,
         };
-        let from = match (&request.from, direction) {
-            (Some(from), _) => parse_token(from)?,
-            (None, Direction::Backward) => self
-                .database
-                .max_stream_position()
-                .await
-                .map_err(internal)?,
-            (None, Direction::Forward) => StreamPosition(0),
+        let from = async {
+            match (&request.from, direction) {
+                (Some(from), _) => parse_token(from),
+                (None, Direction::Backward) => {
+                    self.database.max_stream_position().await.map_err(internal)
+                }
+                (None, Direction::Forward) => Ok(StreamPosition(0)),
+            }
         };
+        // Two independent reads: who may read, and where the timeline ends.
+        let (access, from) = tokio::try_join!(self.history_access(&user.user_id, room_id), from)?;
         let to = request.to.as_deref().map(parse_token).transpose()?;
         let limit = request
             .limit

@@ -25,7 +25,8 @@ use crate::services::{internal, now_ms};
 use crate::storage::StoredEvent;
 
 impl Rooms {
-    /// `events` as `user` sees them, in the same order.
+    /// `events` as `user` sees them, in the same order (for any reader of events, `/sync`
+    /// included; it does not check visibility).
     pub(crate) async fn serve(
         &self,
         user: &ClientUser,

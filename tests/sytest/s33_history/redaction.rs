@@ -110,6 +110,10 @@ async fn redactions_by_the_sender_and_a_moderator_strip_the_event_everywhere() {
         assert_redacted(&find(&own), &own, redaction_id, None);
         assert_redacted(&find(&moderated), &moderated, by_moderator, None);
         assert_eq!(find(&alices)["content"]["body"], "mine");
+        let path = room_path(&room_id, &format!("context/{}", encode(&own)));
+        let (status, context) = call(&server, &alice, Method::GET, &path, None).await;
+        assert_eq!(status, 200, "{context}");
+        assert_redacted(&context["event"], &own, redaction_id, None);
         // The redacted event keeps its transaction id for its sender's device.
         let (_, event) = get_event(&server, &bob, &room_id, &own).await;
         assert!(event["unsigned"]["transaction_id"].is_string(), "{event}");
