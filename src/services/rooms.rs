@@ -31,6 +31,7 @@ mod errors;
 mod filter;
 mod forget;
 mod head;
+mod head_cache;
 mod history;
 mod locks;
 mod members;
@@ -56,6 +57,7 @@ use std::sync::Arc;
 use crate::services::notifier::Notifier;
 use crate::storage::Database;
 
+use self::head_cache::HeadCache;
 use self::locks::RoomLocks;
 
 /// The room version new rooms get unless the client asks for another (Synapse's default).
@@ -75,6 +77,8 @@ pub struct Rooms {
     upgrades: RoomLocks,
     /// Room versions by room id (they never change), read once per room by `serve`.
     versions: std::sync::Mutex<std::collections::HashMap<String, RoomVersion>>,
+    /// Tips of recently written rooms (`head_cache`).
+    heads: HeadCache,
 }
 
 impl Rooms {
@@ -94,6 +98,7 @@ impl Rooms {
             notifier: Arc::default(),
             upgrades: RoomLocks::default(),
             versions: Default::default(),
+            heads: HeadCache::default(),
         }
     }
 

@@ -132,12 +132,15 @@ impl Rooms {
             redacts,
             replaces_state: replaces_state.as_deref(),
         };
-        let persisted = self
-            .database
-            .persist_room_event(&write)
-            .await
-            .map_err(internal)?;
+        let persisted = match self.database.persist_room_event(&write).await {
+            Ok(persisted) => persisted,
+            Err(error) => {
+                self.heads.forget(pdu.room_id());
+                return Err(internal(error));
+            }
+        };
         head.advance(pdu.clone(), persisted.state_group);
+        self.heads.put(head);
         // After the commit: wake the /sync long-polls of the room's users (and of a member
         // event's target, who may just have left or been kicked).
         let target = (pdu.event_type() == MEMBER)

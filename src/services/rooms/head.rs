@@ -25,7 +25,7 @@ pub(super) struct PrevEvent {
 }
 
 /// The tip of a room.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(super) struct RoomHead {
     /// The room id; `None` before a version 12 room's create event (its hash names the room).
     pub(super) room_id: Option<String>,
@@ -85,6 +85,31 @@ impl RoomHead {
             prev_events,
             events: HashMap::new(),
         }))
+    }
+
+    /// Whether the database still has this tip: the same current state group and forward
+    /// extremities (so a cached copy may be used).
+    pub(super) async fn is_current(
+        &self,
+        db: &Database,
+        room_id: &str,
+    ) -> Result<bool, MatrixError> {
+        let group = db
+            .room_current_state_group(room_id)
+            .await
+            .map_err(internal)?;
+        if group.is_none() || group != self.state_group {
+            return Ok(false);
+        }
+        let mut extremities = db.forward_extremities(room_id).await.map_err(internal)?;
+        let mut ours: Vec<&str> = self
+            .prev_events
+            .iter()
+            .map(|p| p.event_id.as_str())
+            .collect();
+        extremities.sort_unstable();
+        ours.sort_unstable();
+        Ok(extremities.iter().map(String::as_str).eq(ours))
     }
 
     /// Makes the current state events at `keys` available to [`Self::get`].
