@@ -28,6 +28,9 @@ use crate::services::account_data::AccountData;
 use crate::services::accounts::Accounts;
 use crate::services::credentials::Credentials;
 use crate::services::devices::Devices;
+use crate::services::ephemeral::presence::Presence;
+use crate::services::ephemeral::receipts::Receipts;
+use crate::services::ephemeral::typing::Typing;
 use crate::services::notifier::Notifier;
 use crate::services::rate_limit::RateLimiter;
 use crate::services::rooms::{Rooms, DEFAULT_ROOM_VERSION};
@@ -75,6 +78,9 @@ pub struct AppState {
     key_ring: KeyRing,
     account_data: Arc<AccountData>,
     sync: Sync,
+    typing: Arc<Typing>,
+    receipts: Arc<Receipts>,
+    presence: Arc<Presence>,
 }
 
 impl AppState {
@@ -122,7 +128,25 @@ impl AppState {
         let notifier = Arc::new(Notifier::default());
         let rooms = rooms.with_notifier(Arc::clone(&notifier));
         let account_data = Arc::new(AccountData::new(database.clone(), Arc::clone(&notifier)));
-        let sync = Sync::new(database.clone(), notifier, Arc::clone(&account_data));
+        let typing = Typing::new(database.clone(), Arc::clone(&notifier));
+        let receipts = Arc::new(Receipts::new(
+            database.clone(),
+            Arc::clone(&notifier),
+            Arc::clone(&account_data),
+        ));
+        let presence = Presence::new(
+            database.clone(),
+            Arc::clone(&notifier),
+            config.presence.enabled,
+        );
+        let sync = Sync::new(
+            database.clone(),
+            notifier,
+            Arc::clone(&account_data),
+            Arc::clone(&typing),
+            Arc::clone(&receipts),
+            Arc::clone(&presence),
+        );
         Self {
             message_limiter,
             key_ring,
@@ -135,6 +159,9 @@ impl AppState {
             rooms,
             account_data,
             sync,
+            typing,
+            receipts,
+            presence,
         }
     }
 

@@ -18,6 +18,8 @@
 //!   filters; `sync`: the read side of `/sync` (positions, memberships, ranges of events).
 //! - `profiles`: display names and avatar URLs; `directory`: room aliases and the rooms
 //!   published in the room directory.
+//! - `receipts`: read receipts (on the `receipts` stream), the events unread counts read, and
+//!   who shares a room with a user (presence).
 //!
 //! See `pool` for the writer model and the SQLite settings, and
 //! `dialect` for the few SQL differences between the backends.
@@ -30,6 +32,7 @@ mod error;
 mod events;
 mod pool;
 mod profiles;
+mod receipts;
 mod room_events;
 mod rooms;
 mod row;
@@ -54,6 +57,7 @@ pub use directory::RoomAlias;
 pub use error::StorageError;
 pub use events::{NewEvent, StoredEvent, StreamPosition};
 pub use profiles::Profile;
+pub use receipts::{NewReceipt, Receipt, UnreadCandidate};
 pub use room_events::{NewRoom, NewTransaction, PersistedEvent, RoomEventWrite};
 pub use rooms::{EventTransaction, Membership, Room};
 pub use server_key_responses::ServerKeyResponse;
