@@ -71,11 +71,13 @@ pub struct AppState {
     sessions: Arc<Sessions>,
     accounts: Accounts,
     devices: Devices,
-    rooms: Rooms,
+    rooms: Arc<Rooms>,
     /// `rc_message`, per sending user.
     message_limiter: RateLimiter,
     /// Other servers' keys (and the client that fetches them).
     key_ring: KeyRing,
+    /// Requests to other servers.
+    federation_client: FederationClient,
     account_data: Arc<AccountData>,
     sync: Sync,
     typing: Arc<Typing>,
@@ -124,9 +126,13 @@ impl AppState {
             DEFAULT_ROOM_VERSION,
         );
         let message_limiter = RateLimiter::new(config.rc_message);
-        let key_ring = KeyRing::new(database.clone(), federation_client, signing_key.clone());
+        let key_ring = KeyRing::new(
+            database.clone(),
+            federation_client.clone(),
+            signing_key.clone(),
+        );
         let notifier = Arc::new(Notifier::default());
-        let rooms = rooms.with_notifier(Arc::clone(&notifier));
+        let rooms = Arc::new(rooms.with_notifier(Arc::clone(&notifier)));
         let account_data = Arc::new(AccountData::new(database.clone(), Arc::clone(&notifier)));
         let typing = Typing::new(database.clone(), Arc::clone(&notifier));
         let receipts = Arc::new(Receipts::new(
@@ -143,6 +149,7 @@ impl AppState {
             database.clone(),
             notifier,
             Arc::clone(&account_data),
+            Arc::clone(&rooms),
             Arc::clone(&typing),
             Arc::clone(&receipts),
             Arc::clone(&presence),
@@ -150,6 +157,7 @@ impl AppState {
         Self {
             message_limiter,
             key_ring,
+            federation_client,
             config,
             signing_key,
             database,

@@ -5,6 +5,7 @@ pub mod client;
 pub mod discovery;
 pub mod keys;
 pub mod lookup;
+pub mod queries;
 
 pub use client::{ClientSetupError, FederationClient, FederationError};
 pub use keys::{KeyError, KeyRing};

@@ -20,6 +20,8 @@
 //!   published in the room directory.
 //! - `receipts`: read receipts (on the `receipts` stream), the events unread counts read, and
 //!   who shares a room with a user (presence).
+//! - `timeline`: a room's events in stream order, a page at a time; `redactions`: applied
+//!   redactions and replaced state; `forgotten`: rooms users forgot.
 //!
 //! See `pool` for the writer model and the SQLite settings, and
 //! `dialect` for the few SQL differences between the backends.
@@ -30,9 +32,11 @@ mod dialect;
 mod directory;
 mod error;
 mod events;
+mod forgotten;
 mod pool;
 mod profiles;
 mod receipts;
+mod redactions;
 mod room_events;
 mod rooms;
 mod row;
@@ -41,6 +45,7 @@ mod server_keys;
 mod sessions;
 mod state;
 mod sync;
+mod timeline;
 mod tokens;
 mod uia_sessions;
 mod users;
@@ -58,6 +63,7 @@ pub use error::StorageError;
 pub use events::{NewEvent, StoredEvent, StreamPosition};
 pub use profiles::Profile;
 pub use receipts::{NewReceipt, Receipt, UnreadCandidate};
+pub use redactions::LinkedEvent;
 pub use room_events::{NewRoom, NewTransaction, PersistedEvent, RoomEventWrite};
 pub use rooms::{EventTransaction, Membership, Room};
 pub use server_key_responses::ServerKeyResponse;
@@ -65,6 +71,7 @@ pub use server_keys::{OwnVerifyKey, RemoteServerKey};
 pub use sessions::{NewSession, Refresh, RefreshToken};
 pub use state::{StateChange, StateGroupId, StateMap, MAX_DELTA_CHAIN};
 pub use sync::MembershipPosition;
+pub use timeline::{Direction, TimelineEvent, TimelineRange};
 pub use tokens::{AccessToken, NewAccessToken, TokenHash};
 pub use uia_sessions::UiaSession;
 pub use users::{NewUser, User};

@@ -24,6 +24,8 @@ mod s30_rooms;
 mod s31_sync;
 #[path = "sytest/s32_account_data.rs"]
 mod s32_account_data;
+#[path = "sytest/s33_history.rs"]
+mod s33_history;
 #[path = "sytest/s34_profile.rs"]
 mod s34_profile;
 #[path = "sytest/s35_directory.rs"]
@@ -38,5 +40,7 @@ mod s38_ephemeral;
 mod s49_server_keys;
 #[path = "sytest/s50_federation_keys.rs"]
 mod s50_federation_keys;
+#[path = "sytest/s51_federation_queries.rs"]
+mod s51_federation_queries;
 #[path = "sytest/s90_nio.rs"]
 mod s90_nio;

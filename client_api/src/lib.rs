@@ -287,6 +287,11 @@ fn rooms_router<P: ClientPorts>(router: Router<Arc<P>>) -> Router<Arc<P>> {
     );
     let router = mount(
         router,
+        &membership::forget_room::ENDPOINT,
+        membership::forget_room::handler::<P>,
+    );
+    let router = mount(
+        router,
         &membership::get_joined_rooms::ENDPOINT,
         membership::get_joined_rooms::handler::<P>,
     );
@@ -294,6 +299,26 @@ fn rooms_router<P: ClientPorts>(router: Router<Arc<P>>) -> Router<Arc<P>> {
         router,
         &participation::send_message::ENDPOINT,
         participation::send_message::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &participation::redact_event::ENDPOINT,
+        participation::redact_event::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &participation::get_room_events::ENDPOINT,
+        participation::get_room_events::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &participation::get_event_context::ENDPOINT,
+        participation::get_event_context::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &participation::get_members_by_room::ENDPOINT,
+        participation::get_members_by_room::handler::<P>,
     );
     let router = mount(
         router,

@@ -1,7 +1,8 @@
 //! Spec module "Room membership": joining, leaving, inviting, kicking, banning and unbanning,
-//! knocking, and the list of joined rooms.
+//! knocking, forgetting rooms, and the list of joined rooms.
 
 pub mod ban;
+pub mod forget_room;
 pub mod get_joined_rooms;
 pub mod invite_user;
 pub mod join_room;
@@ -87,4 +88,11 @@ pub trait RoomMembershipPort: Send + Sync + 'static {
         &self,
         user: &ClientUser,
     ) -> impl Future<Output = Result<Vec<String>, MatrixError>> + Send;
+
+    /// The caller forgets a room they left: 400 `M_UNKNOWN` while joined.
+    fn forget_room(
+        &self,
+        user: &ClientUser,
+        room_id: &str,
+    ) -> impl Future<Output = Result<(), MatrixError>> + Send;
 }

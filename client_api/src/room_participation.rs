@@ -1,10 +1,15 @@
-//! Spec module "Room participation": sending message and state events, and reading a room's
-//! state, one event, and its joined members.
+//! Spec module "Room participation": sending message and state events, redacting, and reading
+//! a room's state, one event, its timeline (`/messages`, `/context`) and its members.
 
+pub mod event_filter;
+pub mod get_event_context;
 pub mod get_joined_members_by_room;
+pub mod get_members_by_room;
 pub mod get_one_room_event;
+pub mod get_room_events;
 pub mod get_room_state;
 pub mod get_room_state_with_key;
+pub mod redact_event;
 pub mod send_message;
 pub mod set_room_state_with_key;
 
@@ -17,6 +22,7 @@ use serde_json::{Map, Value};
 use crate::auth::ClientUser;
 use crate::client_event::ClientEvent;
 use crate::MatrixError;
+pub use event_filter::RoomEventFilter;
 
 /// A joined member as `/joined_members` shows them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -82,4 +88,39 @@ pub trait RoomParticipationPort: Send + Sync + 'static {
         user: &ClientUser,
         room_id: &str,
     ) -> impl Future<Output = Result<BTreeMap<String, RoomMember>, MatrixError>> + Send;
+
+    /// Redacts an event; a repeated transaction id answers the first redaction's id.
+    fn redact_event(
+        &self,
+        user: &ClientUser,
+        room_id: &str,
+        event_id: &str,
+        txn_id: &str,
+        reason: Option<String>,
+    ) -> impl Future<Output = Result<String, MatrixError>> + Send;
+
+    /// A page of the room's timeline the caller may see (403 if they may not read the room).
+    fn room_messages(
+        &self,
+        user: &ClientUser,
+        room_id: &str,
+        request: get_room_events::Request,
+    ) -> impl Future<Output = Result<get_room_events::Response, MatrixError>> + Send;
+
+    /// An event with its surroundings (404 if the caller may not see it).
+    fn event_context(
+        &self,
+        user: &ClientUser,
+        room_id: &str,
+        event_id: &str,
+        request: get_event_context::Request,
+    ) -> impl Future<Output = Result<get_event_context::Response, MatrixError>> + Send;
+
+    /// The room's member events, now or at `request.at`, filtered by membership.
+    fn room_members(
+        &self,
+        user: &ClientUser,
+        room_id: &str,
+        request: get_members_by_room::Request,
+    ) -> impl Future<Output = Result<Vec<ClientEvent>, MatrixError>> + Send;
 }

@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod endpoint;
 mod error;
+pub mod query;
 pub mod server_discovery;
 pub mod server_implementation;
 pub mod server_keys;
@@ -20,17 +21,18 @@ use axum::Router;
 pub use auth::{Origin, ServerAuthPort};
 pub use endpoint::{mount, Auth, Endpoint};
 pub use error::MatrixError;
+pub use query::QueryPort;
 pub use server_discovery::ServerDiscoveryPort;
 pub use server_keys::{NotaryPort, ServerKeysPort};
 
 /// Every port the server-server routes need, implemented by the engine.
 pub trait FederationPorts:
-    ServerKeysPort + ServerDiscoveryPort + ServerAuthPort + NotaryPort
+    ServerKeysPort + ServerDiscoveryPort + ServerAuthPort + NotaryPort + QueryPort
 {
 }
 
 impl<P> FederationPorts for P where
-    P: ServerKeysPort + ServerDiscoveryPort + ServerAuthPort + NotaryPort
+    P: ServerKeysPort + ServerDiscoveryPort + ServerAuthPort + NotaryPort + QueryPort
 {
 }
 
@@ -41,6 +43,16 @@ pub fn router<P: FederationPorts>(backend: Arc<P>) -> Router {
         router,
         &server_implementation::get_version::ENDPOINT,
         server_implementation::get_version::handler,
+    );
+    let router = mount(
+        router,
+        &query::get_profile::ENDPOINT,
+        query::get_profile::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &query::get_directory::ENDPOINT,
+        query::get_directory::handler::<P>,
     );
     let router = mount(
         router,

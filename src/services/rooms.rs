@@ -14,22 +14,34 @@
 //! - [`upgrade`]: room upgrades;
 //! - [`send`]: message and state events, with transaction ids;
 //! - [`read`], [`visibility`], [`client_event`]: state, events and members as clients see them;
+//! - [`serve`]: stored events as clients see them (redactions applied, `prev_content`);
+//! - [`history`], [`messages`], [`context`], [`members`], [`tokens`], [`filter`]: the
+//!   timeline a page at a time, as history visibility lets a user see it;
+//! - [`forget`]: forgetting rooms;
 //! - [`errors`]: how engine failures reach the client.
 
 mod aliases;
 mod append;
 mod builder;
 pub(crate) mod client_event;
+mod context;
 mod create;
 mod directory;
 mod errors;
+mod filter;
+mod forget;
 mod head;
+mod history;
 mod locks;
+mod members;
 mod membership;
+mod messages;
 mod presets;
 mod profile;
 mod read;
 mod send;
+mod serve;
+mod tokens;
 mod upgrade;
 pub mod visibility;
 
@@ -61,6 +73,8 @@ pub struct Rooms {
     notifier: Arc<Notifier>,
     /// One upgrade at a time per room (an upgrade spans several room locks).
     upgrades: RoomLocks,
+    /// Room versions by room id (they never change), read once per room by `serve`.
+    versions: std::sync::Mutex<std::collections::HashMap<String, RoomVersion>>,
 }
 
 impl Rooms {
@@ -79,6 +93,7 @@ impl Rooms {
             locks: RoomLocks::default(),
             notifier: Arc::default(),
             upgrades: RoomLocks::default(),
+            versions: Default::default(),
         }
     }
 

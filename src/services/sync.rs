@@ -5,7 +5,6 @@
 //! - [`filter`]: the `filter` parameter (inline or stored) with Synapse's defaults;
 //! - [`timeline`]: timeline slices by stream position range, history visibility;
 //! - [`room`]: the joined, left, invited and knocked sections of one room;
-//! - [`unsigned`]: `prev_content` and `replaces_state` of timeline state events.
 //!
 //! A request reads the current positions (`now`), then the user's memberships, the rooms
 //! with events in `(since, now]` (a primary key range) and the account data changed in the
@@ -19,7 +18,6 @@ pub mod filter;
 mod room;
 mod timeline;
 pub mod token;
-mod unsigned;
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -55,6 +53,8 @@ pub struct Sync {
     database: Database,
     notifier: Arc<Notifier>,
     account_data: Arc<AccountData>,
+    /// Serves events as every other endpoint does (redactions, replaced state, txn ids).
+    room_engine: Arc<crate::services::rooms::Rooms>,
     typing: Arc<Typing>,
     receipts: Arc<Receipts>,
     presence: Arc<Presence>,
@@ -67,6 +67,7 @@ impl Sync {
         database: Database,
         notifier: Arc<Notifier>,
         account_data: Arc<AccountData>,
+        room_engine: Arc<crate::services::rooms::Rooms>,
         typing: Arc<Typing>,
         receipts: Arc<Receipts>,
         presence: Arc<Presence>,
@@ -75,6 +76,7 @@ impl Sync {
             database,
             notifier,
             account_data,
+            room_engine,
             typing,
             receipts,
             presence,
@@ -173,6 +175,7 @@ impl Sync {
         let (global, mut per_room) = split_account_data(account_data, filter);
         let context = Arc::new(Context {
             database: self.database.clone(),
+            room_engine: Arc::clone(&self.room_engine),
             user: user.clone(),
             filter: Arc::clone(filter),
             since,

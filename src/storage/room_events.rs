@@ -1,9 +1,10 @@
 //! Persisting an event the room engine accepted, with everything that changes with it, in one
 //! transaction: the event row and its stream position, the state after it (a new state group
 //! for a state event, the state before it otherwise), the room's current state, its forward
-//! extremities, the current membership of a member event's target, and the client transaction
-//! id it was sent with. A crash never leaves an event without its state or a room whose current
-//! state points past its last event.
+//! extremities, the current membership of a member event's target, the client transaction
+//! id it was sent with, and the event a redaction redacts or a state event replaced. A crash
+//! never leaves an event without its state or a room whose current state points past its last
+//! event.
 
 use sqlx::AnyConnection;
 
@@ -56,6 +57,11 @@ pub struct RoomEventWrite<'a> {
     pub membership: Option<&'a str>,
     /// The client transaction the event was sent with.
     pub transaction: Option<NewTransaction<'a>>,
+    /// For an accepted `m.room.redaction`, the event it redacts (recorded in
+    /// `event_redactions`, so readers serve the target redacted).
+    pub redacts: Option<&'a str>,
+    /// For a state event, the event at its key in the state before it.
+    pub replaces_state: Option<&'a str>,
 }
 
 /// Where a persisted event landed.
@@ -117,6 +123,7 @@ impl Database {
         if let Some(txn) = &write.transaction {
             insert_transaction(&mut tx, txn, event.event_id).await?;
         }
+        insert_links(&mut tx, write).await?;
         tx.commit().await?;
         Ok(PersistedEvent {
             stream_position,
@@ -176,6 +183,32 @@ async fn upsert_membership(
     .bind(event.event_id)
     .execute(&mut *conn)
     .await?;
+    Ok(())
+}
+
+/// The `event_redactions` and `event_replaces_state` rows of the event, if any.
+async fn insert_links(
+    conn: &mut AnyConnection,
+    write: &RoomEventWrite<'_>,
+) -> Result<(), StorageError> {
+    let event = &write.event;
+    if let Some(redacts) = write.redacts {
+        sqlx::query(
+            "INSERT INTO event_redactions (redacts, redaction_id, room_id) VALUES ($1, $2, $3)",
+        )
+        .bind(redacts)
+        .bind(event.event_id)
+        .bind(event.room_id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    if let (Some(replaced), Some(_)) = (write.replaces_state, event.state_key) {
+        sqlx::query("INSERT INTO event_replaces_state (event_id, replaces_state) VALUES ($1, $2)")
+            .bind(event.event_id)
+            .bind(replaced)
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(())
 }
 

@@ -18,6 +18,7 @@
 
 mod chain;
 mod intern;
+mod keys;
 
 use std::collections::BTreeMap;
 

@@ -10,3 +10,4 @@ mod server_keys;
 mod sessions;
 mod state;
 mod state_chain;
+mod timeline;

@@ -229,9 +229,9 @@ fn write_config(dir: &Path, server_name: &str, database_url: &str, options: &Opt
     path
 }
 
-/// A plain HTTP client.
+/// An HTTP client (trusting the test CA, for servers started with `Options::tls`).
 pub fn client() -> reqwest::Client {
-    reqwest::Client::new()
+    tls::tls_client()
 }
 
 /// GETs `url`, returning the status and the JSON body (`Null` if the body is not JSON).

@@ -13,7 +13,17 @@ use crate::app::AppState;
 
 impl ProfilePort for AppState {
     async fn user_profile(&self, user_id: &str) -> Result<UserProfile, MatrixError> {
-        self.rooms.user_profile(user_id).await
+        match remote_server(user_id, &self.config.server_name) {
+            Some(server) => {
+                crate::federation::queries::remote_profile(&self.federation_client, server, user_id)
+                    .await
+                    .map(|(displayname, avatar_url)| UserProfile {
+                        displayname,
+                        avatar_url,
+                    })
+            }
+            None => self.rooms.user_profile(user_id).await,
+        }
     }
 
     async fn set_profile_field(
@@ -40,7 +50,13 @@ impl RoomDirectoryPort for AppState {
     }
 
     async fn room_alias(&self, alias: &str) -> Result<AliasResolution, MatrixError> {
-        let (room_id, servers) = self.rooms.room_alias(alias).await?;
+        let (room_id, servers) = match remote_server(alias, &self.config.server_name) {
+            Some(server) => {
+                crate::federation::queries::remote_alias(&self.federation_client, server, alias)
+                    .await?
+            }
+            None => self.rooms.room_alias(alias).await?,
+        };
         Ok(AliasResolution { room_id, servers })
     }
 
@@ -88,4 +104,9 @@ impl RoomUpgradePort for AppState {
     ) -> Result<String, MatrixError> {
         self.rooms.upgrade_room(user, room_id, request).await
     }
+}
+
+/// The server of a user id or alias, when it is not `own` (and the id is well formed).
+fn remote_server<'a>(id: &'a str, own: &str) -> Option<&'a str> {
+    state_res::ids::server_name_of(id).filter(|server| *server != own)
 }

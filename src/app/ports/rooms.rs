@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use client_api::room_creation::create_room;
 use client_api::room_membership::{MembershipAction, TargetRequest};
-use client_api::room_participation::RoomMember;
+use client_api::room_participation::{
+    get_event_context, get_members_by_room, get_room_events, RoomMember,
+};
 use client_api::{
     ClientEvent, ClientUser, MatrixError, RoomCreationPort, RoomMembershipPort,
     RoomParticipationPort,
@@ -66,6 +68,10 @@ impl RoomMembershipPort for AppState {
 
     async fn joined_rooms(&self, user: &ClientUser) -> Result<Vec<String>, MatrixError> {
         self.rooms.joined_rooms(user).await
+    }
+
+    async fn forget_room(&self, user: &ClientUser, room_id: &str) -> Result<(), MatrixError> {
+        self.rooms.forget_room(user, room_id).await
     }
 }
 
@@ -133,5 +139,48 @@ impl RoomParticipationPort for AppState {
         room_id: &str,
     ) -> Result<BTreeMap<String, RoomMember>, MatrixError> {
         self.rooms.joined_members(user, room_id).await
+    }
+
+    async fn redact_event(
+        &self,
+        user: &ClientUser,
+        room_id: &str,
+        event_id: &str,
+        txn_id: &str,
+        reason: Option<String>,
+    ) -> Result<String, MatrixError> {
+        self.rooms
+            .redact_event(user, room_id, event_id, txn_id, reason)
+            .await
+    }
+
+    async fn room_messages(
+        &self,
+        user: &ClientUser,
+        room_id: &str,
+        request: get_room_events::Request,
+    ) -> Result<get_room_events::Response, MatrixError> {
+        self.rooms.room_messages(user, room_id, request).await
+    }
+
+    async fn event_context(
+        &self,
+        user: &ClientUser,
+        room_id: &str,
+        event_id: &str,
+        request: get_event_context::Request,
+    ) -> Result<get_event_context::Response, MatrixError> {
+        self.rooms
+            .event_context(user, room_id, event_id, request)
+            .await
+    }
+
+    async fn room_members(
+        &self,
+        user: &ClientUser,
+        room_id: &str,
+        request: get_members_by_room::Request,
+    ) -> Result<Vec<ClientEvent>, MatrixError> {
+        self.rooms.room_members(user, room_id, request).await
     }
 }

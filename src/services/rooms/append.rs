@@ -21,6 +21,7 @@ use crate::storage::{NewEvent, NewRoom, NewTransaction, RoomEventWrite};
 
 const CREATE: &str = "m.room.create";
 const MEMBER: &str = "m.room.member";
+const REDACTION: &str = "m.room.redaction";
 
 impl Rooms {
     /// Appends `template`, sent by `sender`, to the room at `head`, and advances `head`.
@@ -94,6 +95,17 @@ impl Rooms {
         let membership = (pdu.event_type() == MEMBER)
             .then(|| pdu.content().get("membership").and_then(Value::as_str))
             .flatten();
+        let replaces_state = pdu
+            .state_key()
+            .and_then(|key| {
+                head.state
+                    .get(&(pdu.event_type().to_owned(), key.to_owned()))
+            })
+            .cloned();
+        // Only redactions the sender was allowed to make reach this point (`send`).
+        let redacts = (pdu.event_type() == REDACTION)
+            .then(|| pdu.redacts())
+            .flatten();
         let prev_events: Vec<String> = head
             .prev_events
             .iter()
@@ -117,6 +129,8 @@ impl Rooms {
             prev_events: &prev_events,
             membership,
             transaction,
+            redacts,
+            replaces_state: replaces_state.as_deref(),
         };
         let persisted = self
             .database

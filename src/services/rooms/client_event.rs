@@ -1,6 +1,7 @@
 //! Stored events in the client format (client-server API § "Room event format"): the content,
-//! ids, sender and timestamps of the PDU, `redacts` where the room version keeps it at the top
-//! level, and `unsigned.age`; `unsigned.transaction_id` only for the device that sent it.
+//! ids, sender and timestamps of the PDU, `redacts` at the top level (also in v11+, where the
+//! PDU has it in the content), and `unsigned.age`; `unsigned.transaction_id` only for the
+//! device that sent it. `serve` adds redactions and replaced state.
 
 use client_api::{ClientEvent, ClientUser};
 use serde_json::{json, Value};
@@ -11,29 +12,43 @@ use client_api::MatrixError;
 use super::errors::corrupt;
 use crate::storage::{EventTransaction, StoredEvent};
 
-/// `stored` as clients see it, `now` in ms since the epoch.
-pub(crate) fn client_event(stored: &StoredEvent, now: i64) -> Result<ClientEvent, MatrixError> {
-    let mut json: Object = serde_json::from_str(&stored.json)
-        .map_err(|e| corrupt(format!("event {} is not JSON: {e}", stored.event_id)))?;
+/// The stored PDU as a JSON object.
+pub(super) fn pdu_json(stored: &StoredEvent) -> Result<Object, MatrixError> {
+    serde_json::from_str(&stored.json)
+        .map_err(|e| corrupt(format!("event {} is not JSON: {e}", stored.event_id)))
+}
+
+/// `stored` as clients see it, with `json` (the stored PDU, or its redacted form) as its body;
+/// `now` in ms since the epoch.
+pub(super) fn client_event_of(stored: &StoredEvent, mut json: Object, now: i64) -> ClientEvent {
     let mut unsigned = Object::new();
     unsigned.insert(
         "age".to_owned(),
         json!(now.saturating_sub(stored.origin_server_ts).max(0)),
     );
-    Ok(ClientEvent {
-        content: json.remove("content").unwrap_or_else(|| json!({})),
+    let content = json.remove("content").unwrap_or_else(|| json!({}));
+    // v11+ keeps `redacts` in the content; clients written for earlier versions read it at
+    // the top level, so it is repeated there (as Synapse does).
+    let redacts = json
+        .get("redacts")
+        .or_else(|| {
+            (stored.event_type == "m.room.redaction")
+                .then(|| content.get("redacts"))
+                .flatten()
+        })
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    ClientEvent {
+        content,
         event_id: stored.event_id.clone(),
         origin_server_ts: stored.origin_server_ts,
         room_id: stored.room_id.clone(),
         sender: stored.sender.clone(),
         state_key: stored.state_key.clone(),
         event_type: stored.event_type.clone(),
-        redacts: json
-            .get("redacts")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
+        redacts,
         unsigned,
-    })
+    }
 }
 
 /// Adds `unsigned.transaction_id` if `user`'s device sent the event.

@@ -1,6 +1,6 @@
 //! Reading a room: its state (current for members; as they left it for those who left; for
 //! anyone in a `world_readable` room), one event (if history visibility lets the caller see
-//! it), and its joined members.
+//! it), and its joined members. Events are served through `serve` (redactions applied).
 
 use std::collections::BTreeMap;
 
@@ -10,10 +10,9 @@ use serde_json::Value;
 use state_res::ids::check_event_id;
 use tracing::instrument;
 
-use super::client_event::{add_transaction_id, client_event};
 use super::visibility::can_see_event;
 use super::{valid_room_id, Rooms};
-use crate::services::{internal, now_ms};
+use crate::services::internal;
 use crate::storage::{StateGroupId, StateMap, StoredEvent};
 
 const HISTORY_VISIBILITY: &str = "m.room.history_visibility";
@@ -38,11 +37,7 @@ impl Rooms {
         let state = self.readable_state(user, room_id).await?;
         let ids: Vec<&str> = state.values().map(String::as_str).collect();
         let events = self.database.events_by_ids(&ids).await.map_err(internal)?;
-        let now = now_ms();
-        events
-            .iter()
-            .map(|event| client_event(event, now))
-            .collect()
+        self.serve(user, &events).await
     }
 
     /// `GET /rooms/{roomId}/state/{eventType}/{stateKey}`.
@@ -62,7 +57,7 @@ impl Rooms {
             )));
         };
         let event = self.stored(event_id).await?.ok_or_else(event_not_found)?;
-        client_event(&event, now_ms())
+        self.serve_one(user, event).await
     }
 
     /// `GET /rooms/{roomId}/event/{eventId}`: 404 for events the caller may not see.
@@ -109,14 +104,7 @@ impl Rooms {
         if !visible {
             return Err(event_not_found());
         }
-        let mut client = client_event(&event, now_ms())?;
-        let transaction = self
-            .database
-            .event_transaction(event_id)
-            .await
-            .map_err(internal)?;
-        add_transaction_id(&mut client, transaction, user);
-        Ok(client)
+        self.serve_one(user, event).await
     }
 
     /// `GET /rooms/{roomId}/joined_members`: the caller must be joined.
@@ -157,7 +145,8 @@ impl Rooms {
     }
 
     /// The state `user` may read: the current state while joined (or in a `world_readable`
-    /// room), the state after their leave event once they left; else 403.
+    /// room), the state after their leave event once they left (unless they forgot the room);
+    /// else 403.
     async fn readable_state(
         &self,
         user: &ClientUser,
@@ -179,7 +168,7 @@ impl Rooms {
         };
         match membership {
             Some(m) if m.membership == "join" => current().await,
-            Some(m) if m.membership == "leave" => {
+            Some(m) if m.membership == "leave" && !self.forgot(user, room_id).await? => {
                 let group = self
                     .database
                     .event_state_group(&m.event_id)
@@ -197,6 +186,14 @@ impl Rooms {
                 }
             }
         }
+    }
+
+    /// Whether `user` forgot the room (it then reads as a room they were never in).
+    async fn forgot(&self, user: &ClientUser, room_id: &str) -> Result<bool, MatrixError> {
+        self.database
+            .is_room_forgotten(&user.user_id, room_id)
+            .await
+            .map_err(internal)
     }
 
     /// The state of `group`; a missing group (unknown room) reads as not a member.

@@ -1,5 +1,6 @@
 //! Who may see a room event (client-server API § "History visibility"), as a pure function of
-//! the room's `m.room.history_visibility` and the user's membership at the event and now.
+//! the room's `m.room.history_visibility` and the user's membership at the event and now; and
+//! the visibility a change of history visibility is itself judged by.
 
 /// Whether a user may see an event.
 ///
@@ -26,9 +27,40 @@ pub fn can_see_event(
     }
 }
 
+/// The history visibility an `m.room.history_visibility` event itself is judged by: the less
+/// restrictive of its own and the one it replaced (Synapse, so members on both sides of the
+/// boundary see the change). A missing or unknown value counts as `shared`.
+pub fn at_visibility_change<'a>(new: Option<&'a str>, old: Option<&'a str>) -> &'a str {
+    const PRIORITY: [&str; 4] = ["world_readable", "shared", "invited", "joined"];
+    let rank = |value: Option<&str>| {
+        value
+            .and_then(|v| PRIORITY.iter().position(|p| *p == v))
+            .unwrap_or(1)
+    };
+    PRIORITY[rank(new).min(rank(old))]
+}
+
 #[cfg(test)]
 mod tests {
-    use super::can_see_event;
+    use super::{at_visibility_change, can_see_event};
+
+    #[test]
+    fn a_visibility_change_is_judged_by_the_less_restrictive_side() {
+        assert_eq!(
+            at_visibility_change(Some("joined"), Some("shared")),
+            "shared"
+        );
+        assert_eq!(
+            at_visibility_change(Some("world_readable"), Some("joined")),
+            "world_readable"
+        );
+        assert_eq!(
+            at_visibility_change(Some("joined"), Some("invited")),
+            "invited"
+        );
+        assert_eq!(at_visibility_change(Some("joined"), None), "shared");
+        assert_eq!(at_visibility_change(Some("odd"), Some("joined")), "shared");
+    }
 
     #[test]
     fn history_visibility_decides_who_sees_an_event() {

@@ -14,9 +14,8 @@ use client_api::{ClientEvent, ClientUser, MatrixError};
 use serde_json::{json, Map, Value};
 
 use super::filter::SyncFilter;
-use super::timeline::{self, client_events, content, Slice, Visibility};
+use super::timeline::{self, content, Slice, Visibility};
 use super::token::StreamToken;
-use super::unsigned::add_replaced_state;
 use crate::services::ephemeral::receipts::Receipts;
 use crate::services::ephemeral::unread::{unread_counts, Reader};
 use crate::services::internal;
@@ -38,6 +37,8 @@ const HEROES: u32 = 5;
 /// What every room of one sync shares.
 pub(super) struct Context {
     pub database: Database,
+    /// Serves events (redacted where redacted, with replaced state and transaction ids).
+    pub room_engine: Arc<crate::services::rooms::Rooms>,
     pub user: ClientUser,
     pub filter: Arc<SyncFilter>,
     pub since: Option<StreamToken>,
@@ -378,10 +379,7 @@ impl Context {
             events: start.0,
             ..self.now
         };
-        let mut timeline_events = client_events(&self.database, &self.user, &events, true).await?;
-        if let (true, Some(at_start)) = (has_state, &at_start) {
-            add_replaced_state(&self.database, at_start, &events, &mut timeline_events).await?;
-        }
+        let timeline_events = self.room_engine.serve(&self.user, &events).await?;
         Ok(TimelineAndState {
             has_members: events.iter().any(|e| e.event_type == MEMBER),
             timeline: Timeline {
@@ -389,7 +387,7 @@ impl Context {
                 limited,
                 prev_batch: Some(prev_batch.to_string()),
             },
-            state: client_events(&self.database, &self.user, &state_events, false).await?,
+            state: self.room_engine.serve(&self.user, &state_events).await?,
         })
     }
 

@@ -5,12 +5,11 @@
 use std::collections::HashMap;
 
 use client_api::filtering::EventFilter;
-use client_api::{ClientEvent, ClientUser, MatrixError};
-use serde_json::{json, Value};
+use client_api::MatrixError;
+use serde_json::Value;
 
-use crate::services::rooms::client_event::client_event;
+use crate::services::internal;
 use crate::services::rooms::visibility::can_see_event;
-use crate::services::{internal, now_ms};
 use crate::storage::{Database, StateGroupId, StoredEvent, StreamPosition};
 
 const MEMBER: &str = "m.room.member";
@@ -174,41 +173,6 @@ pub(super) async fn slice(
         events: picked,
         limited,
     })
-}
-
-/// Stored events as the user sees them, with `unsigned.transaction_id` on those their device
-/// sent (`transactions`: only message events have one, so state sections skip the lookup).
-pub(super) async fn client_events(
-    database: &Database,
-    user: &ClientUser,
-    events: &[StoredEvent],
-    transactions: bool,
-) -> Result<Vec<ClientEvent>, MatrixError> {
-    let own: Vec<&str> = events
-        .iter()
-        .filter(|e| transactions && e.sender == user.user_id && e.state_key.is_none())
-        .map(|e| e.event_id.as_str())
-        .collect();
-    let transactions = match (&user.device_id, own.is_empty()) {
-        (Some(device_id), false) => database
-            .transaction_ids(&user.user_id, device_id, &own)
-            .await
-            .map_err(internal)?,
-        _ => HashMap::new(),
-    };
-    let now = now_ms();
-    events
-        .iter()
-        .map(|event| {
-            let mut client = client_event(event, now)?;
-            if let Some(txn_id) = transactions.get(&event.event_id) {
-                client
-                    .unsigned
-                    .insert("transaction_id".to_owned(), json!(txn_id));
-            }
-            Ok(client)
-        })
-        .collect()
 }
 
 /// An event's content (`Null` if the stored JSON does not parse).

@@ -37,6 +37,8 @@ async fn create_join_message(db: &Database) -> [StateGroupId; 3] {
             prev_events: &[],
             membership: None,
             transaction: None,
+            redacts: None,
+            replaces_state: None,
         })
         .await
         .expect("create");
@@ -49,6 +51,8 @@ async fn create_join_message(db: &Database) -> [StateGroupId; 3] {
             prev_events: &prev,
             membership: Some("join"),
             transaction: None,
+            redacts: None,
+            replaces_state: None,
         })
         .await
         .expect("join");
@@ -67,6 +71,8 @@ async fn create_join_message(db: &Database) -> [StateGroupId; 3] {
                 txn_id: "t1",
                 created_ts: 2,
             }),
+            redacts: None,
+            replaces_state: None,
         })
         .await
         .expect("message");
@@ -155,6 +161,8 @@ async fn storage_a_failed_room_event_write_changes_nothing() {
                 prev_events: &prev,
                 membership: Some("join"),
                 transaction: None,
+                redacts: None,
+                replaces_state: None,
             })
             .await;
         assert!(

@@ -143,3 +143,44 @@ async fn state_events_in_the_timeline_carry_what_they_replaced() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn sync_serves_redacted_events_pruned_with_the_redaction() {
+    each_backend(|backend| async move {
+        let (server, alice, _) = alice_and_bob(backend).await;
+        let room_id = create_room(&server, &alice, json!({})).await;
+        let token = next_batch(&sync(&server, &alice, None).await);
+        let secret = send_message(&server, &alice, &room_id, "secret").await;
+        let path =
+            crate::harness::rooms::room_path(&room_id, &format!("redact/{}/r1", encode(&secret)));
+        let (status, redaction) = crate::harness::rooms::call(
+            &server,
+            &alice,
+            reqwest::Method::PUT,
+            &path,
+            Some(&json!({"reason": "oops"})),
+        )
+        .await;
+        assert_eq!(status, 200, "{redaction}");
+        // Both the incremental and an initial sync show the message pruned.
+        for body in [
+            sync(&server, &alice, Some(&token)).await,
+            sync(&server, &alice, None).await,
+        ] {
+            let events = body["rooms"]["join"][&room_id]["timeline"]["events"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let message = events
+                .iter()
+                .find(|e| e["event_id"] == json!(secret))
+                .unwrap_or_else(|| panic!("message in the timeline: {body}"));
+            assert_eq!(message["content"], json!({}), "{message}");
+            assert_eq!(
+                message["unsigned"]["redacted_because"]["event_id"], redaction["event_id"],
+                "{message}"
+            );
+        }
+    })
+    .await;
+}

@@ -1,0 +1,149 @@
+//! Serving stored events to a client, a batch at a time (`/event`, `/state`, `/messages`,
+//! `/context`, `/members`): each event in the client format, and
+//!
+//! - redacted (spec § "Redactions"): an event with an accepted redaction is pruned with the
+//!   room version's redaction algorithm (`state_res::redaction`) and carries the redaction in
+//!   `unsigned.redacted_because`; the stored JSON stays whole;
+//! - for a state event that replaced another: `unsigned.replaces_state`, `prev_sender` and
+//!   `prev_content` (the replaced event's content, pruned if it was redacted);
+//! - `unsigned.transaction_id` for the device that sent it.
+//!
+//! Three queries per batch whatever its size, run concurrently: replaced events, redactions,
+//! transactions (and the redactions of replaced events, when there are any).
+
+use std::collections::HashMap;
+
+use client_api::{ClientEvent, ClientUser, MatrixError};
+use serde_json::{json, Value};
+use state_res::redaction::redact;
+use state_res::room_version::RoomVersion;
+
+use super::client_event::{add_transaction_id, client_event_of, pdu_json};
+use super::errors::corrupt;
+use super::Rooms;
+use crate::services::{internal, now_ms};
+use crate::storage::StoredEvent;
+
+impl Rooms {
+    /// `events` as `user` sees them, in the same order.
+    pub(crate) async fn serve(
+        &self,
+        user: &ClientUser,
+        events: &[StoredEvent],
+    ) -> Result<Vec<ClientEvent>, MatrixError> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let db = &self.database;
+        let state_ids: Vec<&str> = events
+            .iter()
+            .filter(|event| event.state_key.is_some())
+            .map(|event| event.event_id.as_str())
+            .collect();
+        let ids: Vec<&str> = events.iter().map(|e| e.event_id.as_str()).collect();
+        let own: Vec<&str> = events
+            .iter()
+            .filter(|event| event.sender == user.user_id)
+            .map(|event| event.event_id.as_str())
+            .collect();
+        // Independent reads, on separate pooled connections.
+        let (replaced, redacted, transactions) = tokio::try_join!(
+            db.replaced_states(&state_ids),
+            db.redactions_of(&ids),
+            db.event_transactions(&own),
+        )
+        .map_err(internal)?;
+        let replaced: HashMap<String, StoredEvent> = replaced
+            .into_iter()
+            .map(|link| (link.event_id, link.linked))
+            .collect();
+        let mut redactions: HashMap<String, StoredEvent> = HashMap::new();
+        let replaced_ids: Vec<&str> = replaced.values().map(|e| e.event_id.as_str()).collect();
+        let redacted_replaced = db.redactions_of(&replaced_ids).await.map_err(internal)?;
+        for link in redacted.into_iter().chain(redacted_replaced) {
+            // The oldest accepted redaction in the target's own room is the one shown.
+            redactions.entry(link.event_id).or_insert(link.linked);
+        }
+        let mut transactions: HashMap<String, _> = transactions.into_iter().collect();
+        let now = now_ms();
+        let mut served = Vec::with_capacity(events.len());
+        for event in events {
+            let version = Versions::of(self, &event.room_id).await?;
+            let mut client = render(event, &redactions, &version, now)?;
+            if let Some(old) = replaced.get(&event.event_id) {
+                let old_content = render(old, &redactions, &version, now)?.content;
+                let unsigned = &mut client.unsigned;
+                unsigned.insert("replaces_state".to_owned(), json!(old.event_id));
+                unsigned.insert("prev_sender".to_owned(), json!(old.sender));
+                unsigned.insert("prev_content".to_owned(), old_content);
+            }
+            add_transaction_id(&mut client, transactions.remove(&event.event_id), user);
+            served.push(client);
+        }
+        Ok(served)
+    }
+
+    /// One event as `user` sees it.
+    pub(super) async fn serve_one(
+        &self,
+        user: &ClientUser,
+        event: StoredEvent,
+    ) -> Result<ClientEvent, MatrixError> {
+        let mut served = self.serve(user, std::slice::from_ref(&event)).await?;
+        served
+            .pop()
+            .ok_or_else(|| corrupt(format!("event {} was not served", event.event_id)))
+    }
+}
+
+/// `event` in the client format, redacted if it has a redaction in its own room.
+fn render(
+    event: &StoredEvent,
+    redactions: &HashMap<String, StoredEvent>,
+    version: &RoomVersion,
+    now: i64,
+) -> Result<ClientEvent, MatrixError> {
+    let json = pdu_json(event)?;
+    let redaction = redactions
+        .get(&event.event_id)
+        .filter(|redaction| redaction.room_id == event.room_id);
+    let Some(redaction) = redaction else {
+        return Ok(client_event_of(event, json, now));
+    };
+    let mut client = client_event_of(event, redact(&json, version), now);
+    let because = client_event_of(redaction, pdu_json(redaction)?, now);
+    let because = serde_json::to_value(because).unwrap_or(Value::Null);
+    client
+        .unsigned
+        .insert("redacted_because".to_owned(), because);
+    Ok(client)
+}
+
+/// Room versions by room id, cached on the service (a room's version never changes).
+struct Versions;
+
+impl Versions {
+    async fn of(rooms: &Rooms, room_id: &str) -> Result<RoomVersion, MatrixError> {
+        if let Some(version) = rooms.cached_version(room_id) {
+            return Ok(version);
+        }
+        let room = rooms
+            .database
+            .get_room(room_id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| corrupt(format!("event of unknown room {room_id}")))?;
+        let version = RoomVersion::from_id(&room.room_version)
+            .ok_or_else(|| corrupt(format!("room {room_id} has version {}", room.room_version)))?;
+        if let Ok(mut versions) = rooms.versions.lock() {
+            versions.insert(room_id.to_owned(), version);
+        }
+        Ok(version)
+    }
+}
+
+impl Rooms {
+    fn cached_version(&self, room_id: &str) -> Option<RoomVersion> {
+        self.versions.lock().ok()?.get(room_id).copied()
+    }
+}
