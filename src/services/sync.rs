@@ -238,6 +238,11 @@ impl Sync {
                 now.presence,
             )
             .await?;
+        let presence_filter = filter.presence();
+        let presence: Vec<_> = presence
+            .into_iter()
+            .filter(|event| presence_filter.allows(&event.event_type, Some(&event.sender)))
+            .collect();
         Ok(Response {
             next_batch: now.to_string(),
             rooms,

@@ -214,6 +214,9 @@ impl Context {
             )
             .await?;
         events.extend(receipts);
+        let filter = self.filter.ephemeral();
+        events
+            .retain(|event| filter.allows(&event.event_type, None) && filter.allows_room(room_id));
         Ok(events)
     }
 

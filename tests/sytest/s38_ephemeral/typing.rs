@@ -4,11 +4,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use reqwest::Method;
 use serde_json::json;
 
 use super::{ephemeral, next_batch, set_typing, shared_room, sync};
 use crate::harness::each_backend;
-use crate::harness::rooms::create_room;
+use crate::harness::rooms::{call, create_room, encode};
 
 #[tokio::test]
 async fn typing_notices_start_and_stop_in_another_users_sync() {
@@ -99,6 +100,33 @@ async fn typing_is_only_for_oneself_in_joined_rooms() {
         let (status, answer) =
             set_typing(&server, &bob, &room_id, &bob.user_id, json!({"timeout": 1})).await;
         assert_eq!(status, 400, "typing is required: {answer}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn ephemeral_and_presence_filters_leave_events_out() {
+    each_backend(|backend| async move {
+        let (server, alice, bob, room_id) = shared_room(backend).await;
+        let body = json!({"typing": true, "timeout": 30000});
+        let (status, _) = set_typing(&server, &alice, &room_id, &alice.user_id, body).await;
+        assert_eq!(status, 200);
+        let filter = json!({
+            "room": {"ephemeral": {"not_types": ["m.typing"]}},
+            "presence": {"not_types": ["*"]},
+        });
+        let path = format!(
+            "/_matrix/client/v3/sync?timeout=0&filter={}",
+            encode(&filter.to_string())
+        );
+        let (status, body) = call(&server, &bob, Method::GET, &path, None).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(ephemeral(&body, &room_id, "m.typing").is_none(), "{body}");
+        assert_eq!(body["presence"]["events"], json!([]), "{body}");
+        // Without the filter both are there.
+        let body = sync(&server, &bob, None, 0).await;
+        assert!(ephemeral(&body, &room_id, "m.typing").is_some(), "{body}");
+        assert_ne!(body["presence"]["events"], json!([]), "{body}");
     })
     .await;
 }
