@@ -174,6 +174,9 @@ pub struct JoinedRoom {
     pub account_data: Events<BasicEvent>,
     /// Notification counts.
     pub unread_notifications: Map<String, Value>,
+    /// Thread root → notification counts, when the filter asks for them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unread_thread_notifications: Option<Map<String, Value>>,
 }
 
 /// An invited room's update.

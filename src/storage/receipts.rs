@@ -40,9 +40,11 @@ pub struct Receipt {
     pub ts: i64,
 }
 
-/// An event that may count as unread: its type and JSON.
+/// An event that may count as unread: its position, type and JSON.
 #[derive(Clone, Debug)]
 pub struct UnreadCandidate {
+    /// The event's position in the `events` stream.
+    pub stream_position: StreamPosition,
     /// The event type.
     pub event_type: String,
     /// The PDU as JSON text.
@@ -144,23 +146,30 @@ impl Database {
             .collect()
     }
 
-    /// The position of the latest event the user has read in the room's main timeline: the
-    /// latest of their unthreaded and `main` `m.read`/`m.read.private` receipts.
-    pub async fn read_up_to(
+    /// The positions of the latest events the user has read in the room, by thread (`''` for
+    /// unthreaded receipts): the latest of their `m.read` and `m.read.private` receipts.
+    pub async fn read_positions(
         &self,
         room_id: &str,
         user_id: &str,
-    ) -> Result<Option<StreamPosition>, StorageError> {
-        let position: Option<i64> = sqlx::query_scalar(
-            "SELECT MAX(event_stream_ordering) FROM receipts WHERE room_id = $1 \
-             AND user_id = $2 AND receipt_type IN ('m.read', 'm.read.private') \
-             AND thread_id IN ('', 'main')",
+    ) -> Result<Vec<(String, StreamPosition)>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT thread_id, MAX(event_stream_ordering) AS position FROM receipts \
+             WHERE room_id = $1 AND user_id = $2 \
+               AND receipt_type IN ('m.read', 'm.read.private') GROUP BY thread_id",
         )
         .bind(room_id)
         .bind(user_id)
-        .fetch_one(&self.read)
+        .fetch_all(&self.read)
         .await?;
-        Ok(position.map(StreamPosition))
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("thread_id")?,
+                    StreamPosition(row.try_get("position")?),
+                ))
+            })
+            .collect()
     }
 
     /// The room's messages (`m.room.message`, `m.room.encrypted`) after `after` and up to
@@ -173,7 +182,7 @@ impl Database {
         upto: StreamPosition,
     ) -> Result<Vec<UnreadCandidate>, StorageError> {
         let rows = sqlx::query(
-            "SELECT event_type, json FROM events \
+            "SELECT stream_ordering, event_type, json FROM events \
              WHERE room_id = $1 AND stream_ordering > $2 AND stream_ordering <= $3 \
                AND event_type IN ('m.room.message', 'm.room.encrypted') AND sender <> $4 \
                AND outlier = $5 AND rejection_reason IS NULL",
@@ -188,6 +197,7 @@ impl Database {
         rows.iter()
             .map(|row| {
                 Ok(UnreadCandidate {
+                    stream_position: StreamPosition(row.try_get("stream_ordering")?),
                     event_type: row.try_get("event_type")?,
                     json: row.try_get("json")?,
                 })

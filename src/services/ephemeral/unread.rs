@@ -3,12 +3,16 @@
 //!
 //! A simplification of the default push rules, documented in docs/architecture.md: the events
 //! that count are the `m.room.message` and `m.room.encrypted` events others sent after the
-//! user's latest unthreaded or `main` `m.read`/`m.read.private` receipt (or after their
-//! membership event, without one). `highlight_count` counts those that mention the user:
-//! `m.mentions.user_ids` names them, or, when the event has no `m.mentions` (intentional
-//! mentions turn the legacy rules off), the body contains their display name or localpart as
-//! a word (case-insensitive). Threaded events count in the main count; thread receipts do not
-//! lower it.
+//! user's read receipt for the event's thread (spec § "Threaded read receipts": the latest of
+//! their unthreaded receipt and their receipt for that thread, `main` for events outside
+//! threads; `m.read` or `m.read.private`), and after their membership event.
+//! `highlight_count` counts those that mention the user: `m.mentions.user_ids` names them, or,
+//! when the event has no `m.mentions` (intentional mentions turn the legacy rules off), the
+//! body contains their display name or localpart as a word (case-insensitive). Events in a
+//! thread count in the room's counts unless the client asked for
+//! `unread_thread_notifications`, which then has them per thread root.
+
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
@@ -28,6 +32,15 @@ pub struct Reader {
     pub displayname: Option<String>,
 }
 
+/// The counts of a room: the main timeline's and, when asked for, each thread's.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RoomUnread {
+    /// The room's counts (with the threads' unless they are separate).
+    pub main: UnreadCounts,
+    /// Thread root → its counts (only when threads are counted separately).
+    pub threads: BTreeMap<String, UnreadCounts>,
+}
+
 /// `notification_count` and `highlight_count`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct UnreadCounts {
@@ -37,41 +50,67 @@ pub struct UnreadCounts {
     pub highlights: u64,
 }
 
-/// The room's counts for `reader` up to `upto`; `joined_at` is the user's membership event.
+/// The room's counts for `reader` up to `upto`; `joined_at` is the user's membership event;
+/// `by_thread`: threads counted separately.
 pub async fn unread_counts(
     database: &Database,
     room_id: &str,
     reader: &Reader,
     joined_at: StreamPosition,
     upto: StreamPosition,
-) -> Result<UnreadCounts, MatrixError> {
-    let read = database
-        .read_up_to(room_id, &reader.user_id)
+    by_thread: bool,
+) -> Result<RoomUnread, MatrixError> {
+    let read: HashMap<String, StreamPosition> = database
+        .read_positions(room_id, &reader.user_id)
         .await
-        .map_err(internal)?;
-    let after = read.map_or(joined_at, |read| read.max(joined_at));
-    if after >= upto {
-        return Ok(UnreadCounts::default());
+        .map_err(internal)?
+        .into_iter()
+        .collect();
+    let unthreaded = read.get("").copied().unwrap_or_default().max(joined_at);
+    let mut unread = RoomUnread::default();
+    if unthreaded >= upto {
+        return Ok(unread);
     }
     let events = database
-        .unread_candidates(room_id, &reader.user_id, after, upto)
+        .unread_candidates(room_id, &reader.user_id, unthreaded, upto)
         .await
         .map_err(internal)?;
-    let mut counts = UnreadCounts::default();
     for event in events {
+        let Ok(json) = serde_json::from_str::<Value>(&event.json) else {
+            continue;
+        };
+        let thread = thread_root(&json);
+        let read_up_to = read
+            .get(thread.unwrap_or("main"))
+            .copied()
+            .unwrap_or_default()
+            .max(unthreaded);
+        if event.stream_position <= read_up_to {
+            continue;
+        }
+        let counts = match thread {
+            Some(root) if by_thread => unread.threads.entry(root.to_owned()).or_default(),
+            _ => &mut unread.main,
+        };
         counts.notifications += 1;
-        if event.event_type == "m.room.message" && mentions(&event.json, reader) {
+        if event.event_type == "m.room.message" && mentions(&json, reader) {
             counts.highlights += 1;
         }
     }
-    Ok(counts)
+    Ok(unread)
+}
+
+/// The thread root of an event in a thread (`m.relates_to` with `rel_type` `m.thread`).
+fn thread_root(event: &Value) -> Option<&str> {
+    let relation = event.get("content")?.get("m.relates_to")?;
+    if relation.get("rel_type")?.as_str()? != "m.thread" {
+        return None;
+    }
+    relation.get("event_id")?.as_str()
 }
 
 /// Whether a message event (PDU JSON) mentions the reader.
-fn mentions(json: &str, reader: &Reader) -> bool {
-    let Ok(event) = serde_json::from_str::<Value>(json) else {
-        return false;
-    };
+fn mentions(event: &Value, reader: &Reader) -> bool {
     let content = event.get("content");
     if let Some(mentions) = content.and_then(|c| c.get("m.mentions")) {
         return mentions
@@ -103,7 +142,7 @@ fn contains_word(text: &str, word: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{contains_word, mentions, Reader};
+    use super::{contains_word, mentions, thread_root, Reader};
 
     fn reader() -> Reader {
         Reader {
@@ -115,7 +154,9 @@ mod tests {
 
     #[test]
     fn mentions_follow_intentional_mentions_then_the_body() {
-        let json = |content: &str| format!(r#"{{"content": {content}}}"#);
+        let json = |content: &str| -> serde_json::Value {
+            serde_json::from_str(&format!(r#"{{"content": {content}}}"#)).expect("json")
+        };
         assert!(mentions(
             &json(r#"{"body": "hi Alice Liddell!"}"#),
             &reader()
@@ -132,5 +173,9 @@ mod tests {
             &reader()
         ));
         assert!(contains_word("a b", "b") && !contains_word("ab", "b"));
+        let threaded = serde_json::json!({"content": {"m.relates_to": {
+            "rel_type": "m.thread", "event_id": "$root"}}});
+        assert_eq!(thread_root(&threaded), Some("$root"));
+        assert_eq!(thread_root(&json(r#"{"body": "x"}"#)), None);
     }
 }

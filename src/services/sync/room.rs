@@ -17,7 +17,7 @@ use super::filter::SyncFilter;
 use super::timeline::{self, content, Slice, Visibility};
 use super::token::StreamToken;
 use crate::services::ephemeral::receipts::Receipts;
-use crate::services::ephemeral::unread::{unread_counts, Reader};
+use crate::services::ephemeral::unread::{unread_counts, Reader, UnreadCounts};
 use crate::services::internal;
 use crate::storage::{Database, MembershipPosition, StateMap, StreamPosition};
 
@@ -168,6 +168,8 @@ impl Context {
         } else {
             Map::new()
         };
+        let (unread_notifications, unread_thread_notifications) =
+            self.unread_notifications(membership).await?;
         Ok(Some(JoinedRoom {
             summary,
             state: Events { events: part.state },
@@ -176,7 +178,8 @@ impl Context {
             account_data: Events {
                 events: account_data,
             },
-            unread_notifications: self.unread_notifications(membership).await?,
+            unread_notifications,
+            unread_thread_notifications,
         }))
     }
 
@@ -220,23 +223,40 @@ impl Context {
         Ok(events)
     }
 
-    /// `notification_count` and `highlight_count` (see `ephemeral::unread`).
+    /// `unread_notifications` and, when the timeline filter asks, `unread_thread_notifications`
+    /// (see `ephemeral::unread`).
     async fn unread_notifications(
         &self,
         membership: &MembershipPosition,
-    ) -> Result<Map<String, Value>, MatrixError> {
-        let counts = unread_counts(
+    ) -> Result<(Map<String, Value>, Option<Map<String, Value>>), MatrixError> {
+        let by_thread = self
+            .filter
+            .timeline()
+            .unread_thread_notifications
+            .unwrap_or(false);
+        let unread = unread_counts(
             &self.database,
             &membership.room_id,
             &self.reader,
             membership.stream_position,
             self.now.events_position(),
+            by_thread,
         )
         .await?;
-        let mut unread = Map::new();
-        unread.insert("notification_count".to_owned(), json!(counts.notifications));
-        unread.insert("highlight_count".to_owned(), json!(counts.highlights));
-        Ok(unread)
+        let counts = |counts: UnreadCounts| {
+            let mut map = Map::new();
+            map.insert("notification_count".to_owned(), json!(counts.notifications));
+            map.insert("highlight_count".to_owned(), json!(counts.highlights));
+            map
+        };
+        let threads = by_thread.then(|| {
+            unread
+                .threads
+                .into_iter()
+                .map(|(root, thread)| (root, Value::Object(counts(thread))))
+                .collect()
+        });
+        Ok((counts(unread.main), threads))
     }
 
     /// Whether the user was already joined at `at` (a join event after it may only change

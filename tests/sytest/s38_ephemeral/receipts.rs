@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::{ephemeral, next_batch, receipt, shared_room, sync};
 use crate::harness::each_backend;
-use crate::harness::rooms::{call, create_room, room_path, send_message};
+use crate::harness::rooms::{call, create_room, encode, new_txn_id, room_path, send_message};
 
 #[tokio::test]
 async fn a_read_receipt_reaches_the_other_user_and_moves_only_forward() {
@@ -172,6 +172,69 @@ async fn unread_counts_rise_with_messages_and_fall_after_a_receipt() {
         assert_eq!(status, 200);
         let body = sync(&server, &bob, Some(&token), 0).await;
         assert_eq!(counts(&body), (Some(0), Some(0)), "{body}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn threaded_receipts_lower_their_threads_unread_counts() {
+    each_backend(|backend| async move {
+        let (server, alice, bob, room_id) = shared_room(backend).await;
+        let root = send_message(&server, &alice, &room_id, "root").await;
+        let reply = json!({"msgtype": "m.text", "body": "in the thread",
+            "m.relates_to": {"rel_type": "m.thread", "event_id": root}});
+        let path = room_path(&room_id, &format!("send/m.room.message/{}", new_txn_id()));
+        let (status, answer) = call(&server, &alice, Method::PUT, &path, Some(&reply)).await;
+        assert_eq!(status, 200, "{answer}");
+        let reply_id = answer["event_id"].as_str().expect("event_id").to_owned();
+        let filter = json!({"room": {"timeline": {"unread_thread_notifications": true}}});
+        let threaded_sync = || {
+            let path = format!(
+                "/_matrix/client/v3/sync?timeout=0&filter={}",
+                encode(&filter.to_string())
+            );
+            let (server, bob) = (&server, &bob);
+            async move { call(server, bob, Method::GET, &path, None).await }
+        };
+        let (status, body) = threaded_sync().await;
+        assert_eq!(status, 200, "{body}");
+        let room = &body["rooms"]["join"][&room_id];
+        assert_eq!(
+            room["unread_notifications"]["notification_count"], 1,
+            "{room}"
+        );
+        assert_eq!(
+            room["unread_thread_notifications"][&root]["notification_count"], 1,
+            "{room}"
+        );
+        // Without the filter the thread counts in the room's count.
+        let body = sync(&server, &bob, None, 0).await;
+        let room = &body["rooms"]["join"][&room_id];
+        assert_eq!(
+            room["unread_notifications"]["notification_count"], 2,
+            "{room}"
+        );
+        assert!(room.get("unread_thread_notifications").is_none(), "{room}");
+        // A receipt in the thread reads the thread only.
+        let body = json!({"thread_id": root});
+        let (status, _) = receipt(&server, &bob, &room_id, "m.read", &reply_id, body).await;
+        assert_eq!(status, 200);
+        let (_, body) = threaded_sync().await;
+        let room = &body["rooms"]["join"][&room_id];
+        assert_eq!(
+            room["unread_notifications"]["notification_count"], 1,
+            "{room}"
+        );
+        assert!(
+            room["unread_thread_notifications"].get(&root).is_none(),
+            "{room}"
+        );
+        let body = sync(&server, &bob, None, 0).await;
+        let room = &body["rooms"]["join"][&room_id];
+        assert_eq!(
+            room["unread_notifications"]["notification_count"], 1,
+            "{room}"
+        );
     })
     .await;
 }
