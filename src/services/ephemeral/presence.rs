@@ -371,3 +371,6 @@ async fn timeouts(presence: Weak<Presence>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
