@@ -80,3 +80,41 @@ async fn sync_raw_presence(server: &TestServer, session: &Session, set: &str) ->
     let path = format!("/_matrix/client/v3/sync?timeout=0&set_presence={set}");
     call(server, session, Method::GET, &path, None).await
 }
+
+#[tokio::test]
+async fn long_polls_wake_on_a_receipt_and_on_a_presence_change() {
+    each_backend(|backend| async move {
+        let (server, alice, bob, room_id) = shared_room(backend).await;
+        let event_id = crate::harness::rooms::send_message(&server, &bob, &room_id, "hi").await;
+        let server = std::sync::Arc::new(server);
+        for wake_with in ["receipt", "presence"] {
+            let token = next_batch(&sync(&server, &bob, None, 0).await);
+            let poll = {
+                let (server, bob, token) = (server.clone(), bob.clone(), token.clone());
+                tokio::spawn(async move { sync(&server, &bob, Some(&token), 60000).await })
+            };
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            if wake_with == "receipt" {
+                let (code, _) =
+                    super::receipt(&server, &alice, &room_id, "m.read", &event_id, json!({})).await;
+                assert_eq!(code, 200);
+            } else {
+                let body = json!({"presence": "unavailable", "status_msg": "brb"});
+                let (code, _) =
+                    status(&server, &alice, Method::PUT, &alice.user_id, Some(body)).await;
+                assert_eq!(code, 200);
+            }
+            let body = poll.await.expect("long-poll");
+            if wake_with == "receipt" {
+                let event = super::ephemeral(&body, &room_id, "m.receipt")
+                    .unwrap_or_else(|| panic!("woken by the receipt: {body}"));
+                assert!(event["content"][&event_id]["m.read"][&alice.user_id].is_object());
+            } else {
+                let event = presence_of(&body, &alice.user_id)
+                    .unwrap_or_else(|| panic!("woken by the presence: {body}"));
+                assert_eq!(event["content"]["status_msg"], "brb");
+            }
+        }
+    })
+    .await;
+}
