@@ -173,25 +173,28 @@ impl Database {
     }
 
     /// The room's messages (`m.room.message`, `m.room.encrypted`) after `after` and up to
-    /// `upto` that others sent: what may notify the user.
+    /// `upto` that others sent: what may notify the user; the newest `limit`, newest first.
     pub async fn unread_candidates(
         &self,
         room_id: &str,
         user_id: &str,
         after: StreamPosition,
         upto: StreamPosition,
+        limit: u32,
     ) -> Result<Vec<UnreadCandidate>, StorageError> {
         let rows = sqlx::query(
             "SELECT stream_ordering, event_type, json FROM events \
              WHERE room_id = $1 AND stream_ordering > $2 AND stream_ordering <= $3 \
                AND event_type IN ('m.room.message', 'm.room.encrypted') AND sender <> $4 \
-               AND outlier = $5 AND rejection_reason IS NULL",
+               AND outlier = $5 AND rejection_reason IS NULL \
+             ORDER BY stream_ordering DESC LIMIT $6",
         )
         .bind(room_id)
         .bind(after.0)
         .bind(upto.0)
         .bind(user_id)
         .bind(false)
+        .bind(i64::from(limit))
         .fetch_all(&self.read)
         .await?;
         rows.iter()

@@ -21,6 +21,10 @@ use client_api::MatrixError;
 use crate::services::internal;
 use crate::storage::{Database, StreamPosition};
 
+/// At most this many of the newest messages are looked at: counts stop there (clients show
+/// "99+" long before), and a long-unread room costs one bounded index range.
+const MAX_SCANNED: u32 = 10_000;
+
 /// Who is reading: what mentions them.
 #[derive(Clone, Debug)]
 pub struct Reader {
@@ -72,7 +76,7 @@ pub async fn unread_counts(
         return Ok(unread);
     }
     let events = database
-        .unread_candidates(room_id, &reader.user_id, unthreaded, upto)
+        .unread_candidates(room_id, &reader.user_id, unthreaded, upto, MAX_SCANNED)
         .await
         .map_err(internal)?;
     for event in events {
