@@ -28,6 +28,9 @@ use crate::services::account_data::AccountData;
 use crate::services::accounts::Accounts;
 use crate::services::credentials::Credentials;
 use crate::services::devices::Devices;
+use crate::services::ephemeral::presence::Presence;
+use crate::services::ephemeral::receipts::Receipts;
+use crate::services::ephemeral::typing::Typing;
 use crate::services::notifier::Notifier;
 use crate::services::rate_limit::RateLimiter;
 use crate::services::rooms::{Rooms, DEFAULT_ROOM_VERSION};
@@ -77,6 +80,9 @@ pub struct AppState {
     federation_client: FederationClient,
     account_data: Arc<AccountData>,
     sync: Sync,
+    typing: Arc<Typing>,
+    receipts: Arc<Receipts>,
+    presence: Arc<Presence>,
 }
 
 impl AppState {
@@ -128,11 +134,25 @@ impl AppState {
         let notifier = Arc::new(Notifier::default());
         let rooms = Arc::new(rooms.with_notifier(Arc::clone(&notifier)));
         let account_data = Arc::new(AccountData::new(database.clone(), Arc::clone(&notifier)));
+        let typing = Typing::new(database.clone(), Arc::clone(&notifier));
+        let receipts = Arc::new(Receipts::new(
+            database.clone(),
+            Arc::clone(&notifier),
+            Arc::clone(&account_data),
+        ));
+        let presence = Presence::new(
+            database.clone(),
+            Arc::clone(&notifier),
+            config.presence.enabled,
+        );
         let sync = Sync::new(
             database.clone(),
             notifier,
             Arc::clone(&account_data),
             Arc::clone(&rooms),
+            Arc::clone(&typing),
+            Arc::clone(&receipts),
+            Arc::clone(&presence),
         );
         Self {
             message_limiter,
@@ -147,6 +167,9 @@ impl AppState {
             rooms,
             account_data,
             sync,
+            typing,
+            receipts,
+            presence,
         }
     }
 

@@ -17,6 +17,7 @@ mod error;
 mod federation;
 mod listeners;
 mod logging;
+mod presence;
 mod rate_limits;
 mod registration;
 mod template;
@@ -32,6 +33,7 @@ pub use error::{ConfigError, InvalidValue};
 pub use federation::FederationConfig;
 pub use listeners::{ListenerConfig, ListenerTlsConfig};
 pub use logging::LoggingConfig;
+pub use presence::PresenceConfig;
 pub use rate_limits::{LoginRateLimits, RateLimit};
 pub use registration::RegistrationConfig;
 pub use template::{render_config, DEFAULT_CONFIG, DEFAULT_SERVER_NAME};
@@ -73,6 +75,9 @@ pub struct Config {
     /// Talking to other servers.
     #[serde(default)]
     pub federation: FederationConfig,
+    /// Presence.
+    #[serde(default)]
+    pub presence: PresenceConfig,
 }
 
 fn default_signing_key_path() -> PathBuf {

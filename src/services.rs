@@ -12,7 +12,8 @@
 //! - [`rooms`]: the room engine (building, authorising and persisting events) and the room
 //!   endpoints built on it.
 //! - [`notifier`]: wakes waiting `/sync` requests; [`sync`]: `/sync`; [`account_data`]:
-//!   account data, room tags and filters.
+//!   account data, room tags and filters; [`ephemeral`]: typing, receipts, read markers,
+//!   presence and unread counts.
 //!
 //! Services answer with the client API's `MatrixError`/`UiaError`: they implement client-server
 //! semantics, and the error codes are part of them.
@@ -21,6 +22,7 @@ pub mod account_data;
 pub mod accounts;
 pub mod credentials;
 pub mod devices;
+pub mod ephemeral;
 pub mod notifier;
 pub mod rate_limit;
 pub mod rooms;

@@ -18,6 +18,8 @@
 //!   filters; `sync`: the read side of `/sync` (positions, memberships, ranges of events).
 //! - `profiles`: display names and avatar URLs; `directory`: room aliases and the rooms
 //!   published in the room directory.
+//! - `receipts`: read receipts (on the `receipts` stream), the events unread counts read, and
+//!   who shares a room with a user (presence).
 //! - `timeline`: a room's events in stream order, a page at a time; `redactions`: applied
 //!   redactions and replaced state; `forgotten`: rooms users forgot.
 //!
@@ -33,6 +35,7 @@ mod events;
 mod forgotten;
 mod pool;
 mod profiles;
+mod receipts;
 mod redactions;
 mod room_events;
 mod rooms;
@@ -59,6 +62,7 @@ pub use directory::RoomAlias;
 pub use error::StorageError;
 pub use events::{NewEvent, StoredEvent, StreamPosition};
 pub use profiles::Profile;
+pub use receipts::{NewReceipt, Receipt, UnreadCandidate};
 pub use redactions::LinkedEvent;
 pub use room_events::{NewRoom, NewTransaction, PersistedEvent, RoomEventWrite};
 pub use rooms::{EventTransaction, Membership, Room};

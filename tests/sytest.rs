@@ -34,6 +34,8 @@ mod s35_directory;
 mod s36_knocking;
 #[path = "sytest/s37_room_upgrades.rs"]
 mod s37_room_upgrades;
+#[path = "sytest/s38_ephemeral.rs"]
+mod s38_ephemeral;
 #[path = "sytest/s49_server_keys.rs"]
 mod s49_server_keys;
 #[path = "sytest/s50_federation_keys.rs"]

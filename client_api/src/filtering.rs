@@ -122,7 +122,7 @@ pub struct EventFilter {
     /// With lazy loading: send member events the client already has again.
     #[serde(default)]
     pub include_redundant_members: Option<bool>,
-    /// Unread thread notification counts (accepted, not served).
+    /// Unread notification counts per thread in `unread_thread_notifications`.
     #[serde(default)]
     pub unread_thread_notifications: Option<bool>,
 }

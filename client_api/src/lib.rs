@@ -17,7 +17,10 @@ pub mod endpoint;
 mod error;
 pub mod extract;
 pub mod filtering;
+pub mod presence;
 pub mod profile;
+pub mod read_markers;
+pub mod receipts;
 pub mod room_creation;
 pub mod room_directory;
 pub mod room_membership;
@@ -28,6 +31,7 @@ pub mod server_discovery;
 pub mod session_management;
 pub mod synapse_admin;
 pub mod sync;
+pub mod typing;
 pub mod uia;
 
 use std::sync::Arc;
@@ -43,7 +47,10 @@ pub use device_management::DevicesPort;
 pub use endpoint::{mount, Auth, Endpoint};
 pub use error::{unrecognized_endpoint, unrecognized_method, MatrixError};
 pub use filtering::FilteringPort;
+pub use presence::PresencePort;
 pub use profile::ProfilePort;
+pub use read_markers::ReadMarkersPort;
+pub use receipts::ReceiptsPort;
 pub use room_creation::RoomCreationPort;
 pub use room_directory::RoomDirectoryPort;
 pub use room_membership::RoomMembershipPort;
@@ -53,6 +60,7 @@ pub use room_upgrades::RoomUpgradePort;
 pub use server_discovery::ClientDiscoveryPort;
 pub use session_management::SessionPort;
 pub use sync::SyncPort;
+pub use typing::TypingPort;
 pub use uia::{UiaChallenge, UiaError};
 
 /// Every port the client-server routes need, implemented by the engine.
@@ -72,6 +80,10 @@ pub trait ClientPorts:
     + ProfilePort
     + RoomDirectoryPort
     + RoomUpgradePort
+    + TypingPort
+    + ReceiptsPort
+    + ReadMarkersPort
+    + PresencePort
 {
 }
 
@@ -91,6 +103,10 @@ impl<P> ClientPorts for P where
         + ProfilePort
         + RoomDirectoryPort
         + RoomUpgradePort
+        + TypingPort
+        + ReceiptsPort
+        + ReadMarkersPort
+        + PresencePort
 {
 }
 
@@ -209,6 +225,7 @@ pub fn router<P: ClientPorts>(backend: Arc<P>) -> Router {
     let router = rooms_router(router);
     let router = sync_router(router);
     let router = directory_router(router);
+    let router = ephemeral_router(router);
     router.with_state(backend)
 }
 
@@ -447,5 +464,34 @@ fn directory_router<P: ClientPorts>(router: Router<Arc<P>>) -> Router<Arc<P>> {
         router,
         &directory::query_public_rooms::ENDPOINT,
         directory::query_public_rooms::handler::<P>,
+    )
+}
+
+/// Typing notifications, receipts, read markers and presence.
+fn ephemeral_router<P: ClientPorts>(router: Router<Arc<P>>) -> Router<Arc<P>> {
+    let router = mount(
+        router,
+        &typing::set_typing::ENDPOINT,
+        typing::set_typing::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &receipts::post_receipt::ENDPOINT,
+        receipts::post_receipt::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &read_markers::set_read_marker::ENDPOINT,
+        read_markers::set_read_marker::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &presence::set_presence::ENDPOINT,
+        presence::set_presence::handler::<P>,
+    );
+    mount(
+        router,
+        &presence::get_presence::ENDPOINT,
+        presence::get_presence::handler::<P>,
     )
 }

@@ -66,6 +66,19 @@ pub struct BasicEvent {
     pub content: Value,
 }
 
+/// An `m.presence` event: a basic event with its user as `sender`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PresenceEvent {
+    /// `m.presence`.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// Whose presence it is.
+    pub sender: String,
+    /// `presence`, `last_active_ago`, `currently_active`, `status_msg`, `displayname`,
+    /// `avatar_url`.
+    pub content: Value,
+}
+
 /// A stripped state event (invite and knock state).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StrippedStateEvent {
@@ -90,7 +103,7 @@ pub struct Response {
     /// Global account data.
     pub account_data: Events<BasicEvent>,
     /// Presence updates.
-    pub presence: Events<BasicEvent>,
+    pub presence: Events<PresenceEvent>,
     /// Messages sent to this device.
     pub to_device: Events<BasicEvent>,
     /// Users whose device lists changed.
@@ -161,6 +174,9 @@ pub struct JoinedRoom {
     pub account_data: Events<BasicEvent>,
     /// Notification counts.
     pub unread_notifications: Map<String, Value>,
+    /// Thread root → notification counts, when the filter asks for them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unread_thread_notifications: Option<Map<String, Value>>,
 }
 
 /// An invited room's update.

@@ -21,6 +21,7 @@ use state_res::signing::KeyPair;
 use super::AppState;
 
 mod directory;
+mod ephemeral;
 mod rooms;
 mod server_server;
 mod sync;

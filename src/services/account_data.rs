@@ -190,7 +190,8 @@ impl AccountData {
             .unwrap_or_default())
     }
 
-    async fn load(
+    /// An entry's content, if set (no permission check: for the services that own a type).
+    pub(crate) async fn load(
         &self,
         user_id: &str,
         room_id: Option<&str>,
@@ -204,7 +205,9 @@ impl AccountData {
         Ok(json.and_then(|json| serde_json::from_str(&json).ok()))
     }
 
-    async fn store(
+    /// Stores an entry, takes a new stream position and wakes the user (no checks: for the
+    /// services that own a type, such as read markers' `m.fully_read`).
+    pub(crate) async fn store(
         &self,
         user_id: &str,
         room_id: Option<&str>,

@@ -8,7 +8,9 @@
 //!
 //! A request reads the current positions (`now`), then the user's memberships, the rooms
 //! with events in `(since, now]` (a primary key range) and the account data changed in the
-//! same range, and builds only those rooms. With a `since` token, a `timeout` and nothing
+//! same range, the rooms with receipts in the range and those whose typing set changed, and
+//! builds only those rooms (typing and receipts go to `ephemeral`, with the unread counts of
+//! every joined room built); presence changes of users sharing a room go to `presence`. With a `since` token, a `timeout` and nothing
 //! new, it waits on the [`Notifier`] (holding no database connection) and builds again when
 //! woken, until the timeout.
 
@@ -29,9 +31,13 @@ use tokio::time::Instant;
 use tracing::instrument;
 
 use self::filter::SyncFilter;
-use self::room::{Context, Kind, Section};
+use self::room::{Context, Ephemeral, Kind, Section};
 use self::token::StreamToken;
 use super::account_data::AccountData;
+use super::ephemeral::presence::{check_presence, Presence};
+use super::ephemeral::receipts::Receipts;
+use super::ephemeral::typing::Typing;
+use super::ephemeral::unread::Reader;
 use super::internal;
 use super::notifier::Notifier;
 use crate::storage::{AccountDataEntry, Database, MembershipPosition};
@@ -49,21 +55,31 @@ pub struct Sync {
     account_data: Arc<AccountData>,
     /// Serves events as every other endpoint does (redactions, replaced state, txn ids).
     room_engine: Arc<crate::services::rooms::Rooms>,
+    typing: Arc<Typing>,
+    receipts: Arc<Receipts>,
+    presence: Arc<Presence>,
 }
 
 impl Sync {
-    /// A sync service; `account_data` reads stored filters.
+    /// A sync service; `account_data` reads stored filters; `typing`, `receipts` and
+    /// `presence` fill the ephemeral and presence sections.
     pub fn new(
         database: Database,
         notifier: Arc<Notifier>,
         account_data: Arc<AccountData>,
         room_engine: Arc<crate::services::rooms::Rooms>,
+        typing: Arc<Typing>,
+        receipts: Arc<Receipts>,
+        presence: Arc<Presence>,
     ) -> Self {
         Self {
             database,
             notifier,
             account_data,
             room_engine,
+            typing,
+            receipts,
+            presence,
         }
     }
 
@@ -71,12 +87,7 @@ impl Sync {
     #[instrument(skip_all, fields(user = %user.user_id, since = request.since))]
     pub async fn sync(&self, user: &ClientUser, request: Request) -> Result<Response, MatrixError> {
         if let Some(presence) = &request.set_presence {
-            // Presence itself is not served yet; the value is still checked.
-            if !matches!(presence.as_str(), "online" | "offline" | "unavailable") {
-                return Err(MatrixError::invalid_param(format!(
-                    "Invalid set_presence {presence:?}"
-                )));
-            }
+            check_presence(presence)?;
         }
         let since = request
             .since
@@ -87,6 +98,11 @@ impl Sync {
             filter: filter::resolve(&self.account_data, &user.user_id, request.filter.as_deref())
                 .await?,
         });
+        // The user is online (or as `set_presence` says) while this request runs.
+        let _presence = self
+            .presence
+            .syncing(&user.user_id, request.set_presence.as_deref())
+            .await;
         let timeout = Duration::from_millis(request.timeout.unwrap_or(0)).min(MAX_TIMEOUT);
         let wait = since.is_some() && !request.full_state && !timeout.is_zero();
         // Subscribe before reading positions: nothing committed after the read is missed.
@@ -120,6 +136,9 @@ impl Sync {
         let now = StreamToken {
             events: position("events"),
             account_data: position("account_data"),
+            typing: self.typing.position(),
+            receipts: position("receipts"),
+            presence: self.presence.position(),
             ..since.unwrap_or_default()
         };
         let memberships = self.memberships_at(&user.user_id, now).await?;
@@ -128,6 +147,16 @@ impl Sync {
             Some(since) if since < now.events_position() => self
                 .database
                 .rooms_with_events_between(since, now.events_position())
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .collect(),
+            _ => HashSet::new(),
+        };
+        let receipt_rooms: HashSet<String> = match since {
+            Some(since) if since.receipts < now.receipts => self
+                .database
+                .rooms_with_receipts_between(since.receipts_position(), now.receipts_position())
                 .await
                 .map_err(internal)?
                 .into_iter()
@@ -152,6 +181,8 @@ impl Sync {
             since,
             now,
             full_state,
+            receipts: Arc::clone(&self.receipts),
+            reader: self.reader(&user.user_id).await?,
         });
         let mut rooms = Rooms::default();
         // Rooms are built concurrently, a few at a time (the read pool is small).
@@ -172,12 +203,26 @@ impl Sync {
                 _ => continue,
             };
             let data = per_room.remove(&room_id).unwrap_or_default();
-            if matches!(kind, Kind::Join(false)) && data.is_empty() && !is_new && !full_state {
+            let ephemeral = match kind {
+                Kind::Join(_) => Ephemeral {
+                    typing: self
+                        .typing
+                        .typing_since(&room_id, since.map(|since| since.typing)),
+                    receipts_changed: receipt_rooms.contains(&room_id),
+                },
+                _ => Ephemeral::default(),
+            };
+            if matches!(kind, Kind::Join(false))
+                && data.is_empty()
+                && ephemeral.is_empty()
+                && !is_new
+                && !full_state
+            {
                 // A joined room without news: skip it without a task.
                 continue;
             }
             let context = Arc::clone(&context);
-            tasks.spawn(async move { context.section(kind, membership, data).await });
+            tasks.spawn(async move { context.section(kind, membership, data, ephemeral).await });
             if tasks.len() >= CONCURRENT_ROOMS {
                 add_section(&mut rooms, tasks.join_next().await)?;
             }
@@ -185,11 +230,39 @@ impl Sync {
         while let Some(done) = tasks.join_next().await {
             add_section(&mut rooms, Some(done))?;
         }
+        let presence = self
+            .presence
+            .changes(
+                &user.user_id,
+                since.map(|since| since.presence),
+                now.presence,
+            )
+            .await?;
+        let presence_filter = filter.presence();
+        let presence: Vec<_> = presence
+            .into_iter()
+            .filter(|event| presence_filter.allows(&event.event_type, Some(&event.sender)))
+            .collect();
         Ok(Response {
             next_batch: now.to_string(),
             rooms,
             account_data: Events { events: global },
+            presence: Events { events: presence },
             ..Response::default()
+        })
+    }
+
+    /// What mentions the user (unread highlight counts).
+    async fn reader(&self, user_id: &str) -> Result<Reader, MatrixError> {
+        let profile = self.database.get_profile(user_id).await.map_err(internal)?;
+        let localpart = user_id
+            .strip_prefix('@')
+            .and_then(|rest| rest.split(':').next())
+            .unwrap_or_default();
+        Ok(Reader {
+            user_id: user_id.to_owned(),
+            localpart: localpart.to_owned(),
+            displayname: profile.and_then(|profile| profile.displayname),
         })
     }
 

@@ -5,6 +5,7 @@ mod accounts;
 mod directory;
 mod events;
 mod migrations;
+mod receipts;
 mod rooms;
 mod server_keys;
 mod sessions;

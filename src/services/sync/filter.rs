@@ -50,6 +50,14 @@ impl SyncFilter {
         self.room_part(|r| r.account_data.clone())
     }
 
+    pub fn ephemeral(&self) -> EventFilter {
+        self.room_part(|r| r.ephemeral.clone())
+    }
+
+    pub fn presence(&self) -> EventFilter {
+        self.filter.presence.clone().unwrap_or_default()
+    }
+
     pub fn account_data(&self) -> EventFilter {
         self.filter.account_data.clone().unwrap_or_default()
     }

@@ -1,5 +1,5 @@
 //! One room's part of a sync response, by the user's membership: joined (timeline, state
-//! delta, summary, account data), left (timeline up to the leave, state), invited and knocked
+//! delta, summary, account data, ephemeral events, unread counts), left (timeline up to the leave, state), invited and knocked
 //! (stripped state).
 
 use std::collections::HashSet;
@@ -16,6 +16,8 @@ use serde_json::{json, Map, Value};
 use super::filter::SyncFilter;
 use super::timeline::{self, content, Slice, Visibility};
 use super::token::StreamToken;
+use crate::services::ephemeral::receipts::Receipts;
+use crate::services::ephemeral::unread::{unread_counts, Reader, UnreadCounts};
 use crate::services::internal;
 use crate::storage::{Database, MembershipPosition, StateMap, StreamPosition};
 
@@ -42,6 +44,24 @@ pub(super) struct Context {
     pub since: Option<StreamToken>,
     pub now: StreamToken,
     pub full_state: bool,
+    pub receipts: Arc<Receipts>,
+    /// What mentions the user (highlight counts).
+    pub reader: Reader,
+}
+
+/// A joined room's ephemeral news, found before its task starts.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Ephemeral {
+    /// The typing users, if the room's typing set changed since the token.
+    pub typing: Option<Vec<String>>,
+    /// Whether the room has receipts since the token.
+    pub receipts_changed: bool,
+}
+
+impl Ephemeral {
+    pub fn is_empty(&self) -> bool {
+        self.typing.is_none() && !self.receipts_changed
+    }
 }
 
 /// Which section a room goes to; `Join` says whether it has events since the token.
@@ -80,12 +100,14 @@ impl Context {
         kind: Kind,
         membership: MembershipPosition,
         account_data: Vec<BasicEvent>,
+        ephemeral: Ephemeral,
     ) -> Result<Section, MatrixError> {
         let room_id = membership.room_id.clone();
         Ok(match kind {
             Kind::Join(changed) => Section::Join(
                 room_id,
-                self.joined(&membership, changed, account_data).await?,
+                self.joined(&membership, changed, account_data, ephemeral)
+                    .await?,
             ),
             Kind::Invite => Section::Invite(room_id, self.invited(&membership).await?),
             Kind::Knock => Section::Knock(room_id, self.knocked(&membership).await?),
@@ -99,6 +121,7 @@ impl Context {
         membership: &MembershipPosition,
         changed: bool,
         account_data: Vec<BasicEvent>,
+        ephemeral: Ephemeral,
     ) -> Result<Option<JoinedRoom>, MatrixError> {
         let since = self.since_events();
         // Newly joined (or initial sync): the whole room, as on an initial sync.
@@ -110,7 +133,7 @@ impl Context {
             Some(_) => false,
         };
         let full = newly_joined || self.full_state;
-        if !full && !changed && account_data.is_empty() {
+        if !full && !changed && account_data.is_empty() && ephemeral.is_empty() {
             return Ok(None);
         }
         let after = if newly_joined { None } else { since };
@@ -129,10 +152,14 @@ impl Context {
                 &mut visibility,
             )
             .await?;
+        let ephemeral = self
+            .ephemeral_events(&membership.room_id, newly_joined, ephemeral)
+            .await?;
         if !full
             && part.timeline.events.is_empty()
             && part.state.is_empty()
             && account_data.is_empty()
+            && ephemeral.is_empty()
         {
             return Ok(None);
         }
@@ -141,16 +168,95 @@ impl Context {
         } else {
             Map::new()
         };
+        let (unread_notifications, unread_thread_notifications) =
+            self.unread_notifications(membership).await?;
         Ok(Some(JoinedRoom {
             summary,
             state: Events { events: part.state },
             timeline: part.timeline,
-            ephemeral: Events::default(),
+            ephemeral: Events { events: ephemeral },
             account_data: Events {
                 events: account_data,
             },
-            unread_notifications: Map::new(),
+            unread_notifications,
+            unread_thread_notifications,
         }))
+    }
+
+    /// `m.typing` (when the typing set changed) and `m.receipt` (the receipts since the token,
+    /// all of them on an initial sync or a new join).
+    async fn ephemeral_events(
+        &self,
+        room_id: &str,
+        newly_joined: bool,
+        ephemeral: Ephemeral,
+    ) -> Result<Vec<BasicEvent>, MatrixError> {
+        let mut events = Vec::new();
+        if let Some(users) = ephemeral.typing {
+            events.push(BasicEvent {
+                event_type: "m.typing".to_owned(),
+                content: json!({ "user_ids": users }),
+            });
+        }
+        let after = match self.since {
+            Some(since) if !newly_joined && !self.full_state => {
+                if !ephemeral.receipts_changed {
+                    return Ok(events);
+                }
+                since.receipts_position()
+            }
+            _ => StreamPosition::default(),
+        };
+        let receipts = self
+            .receipts
+            .receipt_event(
+                room_id,
+                &self.user.user_id,
+                after,
+                self.now.receipts_position(),
+            )
+            .await?;
+        events.extend(receipts);
+        let filter = self.filter.ephemeral();
+        events
+            .retain(|event| filter.allows(&event.event_type, None) && filter.allows_room(room_id));
+        Ok(events)
+    }
+
+    /// `unread_notifications` and, when the timeline filter asks, `unread_thread_notifications`
+    /// (see `ephemeral::unread`).
+    async fn unread_notifications(
+        &self,
+        membership: &MembershipPosition,
+    ) -> Result<(Map<String, Value>, Option<Map<String, Value>>), MatrixError> {
+        let by_thread = self
+            .filter
+            .timeline()
+            .unread_thread_notifications
+            .unwrap_or(false);
+        let unread = unread_counts(
+            &self.database,
+            &membership.room_id,
+            &self.reader,
+            membership.stream_position,
+            self.now.events_position(),
+            by_thread,
+        )
+        .await?;
+        let counts = |counts: UnreadCounts| {
+            let mut map = Map::new();
+            map.insert("notification_count".to_owned(), json!(counts.notifications));
+            map.insert("highlight_count".to_owned(), json!(counts.highlights));
+            map
+        };
+        let threads = by_thread.then(|| {
+            unread
+                .threads
+                .into_iter()
+                .map(|(root, thread)| (root, Value::Object(counts(thread))))
+                .collect()
+        });
+        Ok((counts(unread.main), threads))
     }
 
     /// Whether the user was already joined at `at` (a join event after it may only change

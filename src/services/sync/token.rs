@@ -23,13 +23,13 @@ pub struct StreamToken {
     pub events: i64,
     /// Account data (`account_data.stream_id`).
     pub account_data: i64,
-    /// Typing notifications (not served yet: always 0).
+    /// Typing notifications (the in-memory typing stream).
     pub typing: i64,
-    /// Read receipts (not served yet: always 0).
+    /// Read receipts (`receipts.stream_id`).
     pub receipts: i64,
     /// To-device messages (not served yet: always 0).
     pub to_device: i64,
-    /// Presence (not served yet: always 0).
+    /// Presence (the in-memory presence stream).
     pub presence: i64,
     /// Device list changes (not served yet: always 0).
     pub device_lists: i64,
@@ -66,6 +66,11 @@ impl StreamToken {
     /// The events position as a storage position.
     pub fn events_position(&self) -> StreamPosition {
         StreamPosition(self.events)
+    }
+
+    /// The receipts position as a storage position.
+    pub fn receipts_position(&self) -> StreamPosition {
+        StreamPosition(self.receipts)
     }
 
     /// The account data position as a storage position.

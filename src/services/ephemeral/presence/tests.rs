@@ -1,0 +1,73 @@
+//! Presence timeouts and the `enabled` switch, without waiting for the timers: `expire` is
+//! called with a clock moved forward.
+
+use std::sync::Arc;
+
+use client_api::{AccessToken, ClientUser};
+
+use super::{Presence, IDLE_MS, SYNC_TIMEOUT_MS};
+use crate::services::notifier::Notifier;
+use crate::services::now_ms;
+use crate::storage::testing::each_backend;
+
+const ALICE: &str = "@alice:x";
+
+fn alice() -> ClientUser {
+    ClientUser {
+        user_id: ALICE.to_owned(),
+        device_id: None,
+        access_token: AccessToken(String::new()),
+    }
+}
+
+async fn own_presence(presence: &Presence) -> String {
+    let status = presence.get_status(&alice(), ALICE).await.expect("status");
+    status["presence"].as_str().expect("presence").to_owned()
+}
+
+#[tokio::test]
+async fn presence_goes_offline_without_syncs_and_unavailable_when_idle() {
+    each_backend(|db| async move {
+        let presence = Presence::new(db, Arc::new(Notifier::default()), true);
+        let guard = presence.syncing(ALICE, None).await;
+        assert_eq!(own_presence(&presence).await, "online");
+        let position = presence.position();
+        assert!(position > 0);
+        // Still syncing: only the idle timer applies.
+        let changed = presence.expire(now_ms() + IDLE_MS + 1_000);
+        assert_eq!(changed, [ALICE]);
+        assert_eq!(own_presence(&presence).await, "unavailable");
+        // No sync running and none for 30 s: offline.
+        drop(guard);
+        let changed = presence.expire(now_ms() + SYNC_TIMEOUT_MS + 1_000);
+        assert_eq!(changed, [ALICE]);
+        assert_eq!(own_presence(&presence).await, "offline");
+        let events = presence
+            .changes(ALICE, Some(position), presence.position())
+            .await
+            .expect("changes");
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].content["presence"], "offline");
+        // A new sync brings the user back online.
+        let _guard = presence.syncing(ALICE, None).await;
+        assert_eq!(own_presence(&presence).await, "online");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn disabled_presence_answers_but_keeps_nothing() {
+    each_backend(|db| async move {
+        let presence = Presence::new(db, Arc::new(Notifier::default()), false);
+        presence
+            .set_status(&alice(), ALICE, "unavailable", Some("away".to_owned()))
+            .await
+            .expect("set");
+        let _guard = presence.syncing(ALICE, None).await;
+        assert_eq!(own_presence(&presence).await, "offline");
+        assert_eq!(presence.position(), 0);
+        let events = presence.changes(ALICE, None, 0).await.expect("changes");
+        assert!(events.is_empty());
+    })
+    .await;
+}
