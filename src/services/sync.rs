@@ -120,27 +120,34 @@ impl Sync {
             account_data: position("account_data"),
             ..since.unwrap_or_default()
         };
-        let memberships = self.memberships_at(&user.user_id, now).await?;
         let since_events = since.map(|s| s.events_position());
-        let changed: HashSet<String> = match since_events {
-            Some(since) if since < now.events_position() => self
-                .database
-                .rooms_with_events_between(since, now.events_position())
-                .await
-                .map_err(internal)?
-                .into_iter()
-                .collect(),
-            _ => HashSet::new(),
+        // Three independent reads at once.
+        let changed_rooms = async {
+            match since_events {
+                Some(since) if since < now.events_position() => self
+                    .database
+                    .rooms_with_events_between(since, now.events_position())
+                    .await
+                    .map_err(internal),
+                _ => Ok(Vec::new()),
+            }
         };
-        let account_data = self
-            .database
-            .account_data_changes(
-                &user.user_id,
-                since.map(|s| s.account_data_position()).unwrap_or_default(),
-                now.account_data_position(),
-            )
-            .await
-            .map_err(internal)?;
+        let account_data = async {
+            self.database
+                .account_data_changes(
+                    &user.user_id,
+                    since.map(|s| s.account_data_position()).unwrap_or_default(),
+                    now.account_data_position(),
+                )
+                .await
+                .map_err(internal)
+        };
+        let (memberships, changed_rooms, account_data) = tokio::try_join!(
+            self.memberships_at(&user.user_id, now),
+            changed_rooms,
+            account_data
+        )?;
+        let changed: HashSet<String> = changed_rooms.into_iter().collect();
         let (global, mut per_room) = split_account_data(account_data, filter);
         let context = Arc::new(Context {
             database: self.database.clone(),
