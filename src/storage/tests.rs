@@ -9,3 +9,4 @@ mod server_keys;
 mod sessions;
 mod state;
 mod state_chain;
+mod sync;
