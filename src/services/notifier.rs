@@ -60,6 +60,11 @@ impl Notifier {
     /// Wakes the users a new event in `room_id` concerns: the joined, invited and knocking
     /// members (read after the event committed) and `also` (the target of a member event).
     pub async fn notify_room(&self, database: &Database, room_id: &str, also: Option<&str>) {
+        // Nobody waits: nobody to look up. (A waiter subscribing after this check reads the
+        // positions after the event committed, so it cannot miss the event.)
+        if self.waiting_users() == 0 {
+            return;
+        }
         match database.room_interested_users(room_id).await {
             Ok(mut users) => {
                 users.extend(also.map(str::to_owned));

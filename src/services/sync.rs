@@ -141,37 +141,46 @@ impl Sync {
             presence: self.presence.position(),
             ..since.unwrap_or_default()
         };
-        let memberships = self.memberships_at(&user.user_id, now).await?;
         let since_events = since.map(|s| s.events_position());
-        let changed: HashSet<String> = match since_events {
-            Some(since) if since < now.events_position() => self
-                .database
-                .rooms_with_events_between(since, now.events_position())
-                .await
-                .map_err(internal)?
-                .into_iter()
-                .collect(),
-            _ => HashSet::new(),
+        // Four independent reads at once.
+        let changed_rooms = async {
+            match since_events {
+                Some(since) if since < now.events_position() => self
+                    .database
+                    .rooms_with_events_between(since, now.events_position())
+                    .await
+                    .map_err(internal),
+                _ => Ok(Vec::new()),
+            }
         };
-        let receipt_rooms: HashSet<String> = match since {
-            Some(since) if since.receipts < now.receipts => self
-                .database
-                .rooms_with_receipts_between(since.receipts_position(), now.receipts_position())
-                .await
-                .map_err(internal)?
-                .into_iter()
-                .collect(),
-            _ => HashSet::new(),
+        let receipt_rooms = async {
+            match since {
+                Some(since) if since.receipts < now.receipts => self
+                    .database
+                    .rooms_with_receipts_between(since.receipts_position(), now.receipts_position())
+                    .await
+                    .map_err(internal),
+                _ => Ok(Default::default()),
+            }
         };
-        let account_data = self
-            .database
-            .account_data_changes(
-                &user.user_id,
-                since.map(|s| s.account_data_position()).unwrap_or_default(),
-                now.account_data_position(),
-            )
-            .await
-            .map_err(internal)?;
+        let account_data = async {
+            self.database
+                .account_data_changes(
+                    &user.user_id,
+                    since.map(|s| s.account_data_position()).unwrap_or_default(),
+                    now.account_data_position(),
+                )
+                .await
+                .map_err(internal)
+        };
+        let (memberships, changed_rooms, receipt_rooms, account_data) = tokio::try_join!(
+            self.memberships_at(&user.user_id, now),
+            changed_rooms,
+            receipt_rooms,
+            account_data
+        )?;
+        let changed: HashSet<String> = changed_rooms.into_iter().collect();
+        let receipt_rooms: HashSet<String> = receipt_rooms.into_iter().collect();
         let (global, mut per_room) = split_account_data(account_data, filter);
         let context = Arc::new(Context {
             database: self.database.clone(),

@@ -11,4 +11,5 @@ mod server_keys;
 mod sessions;
 mod state;
 mod state_chain;
+mod sync;
 mod timeline;

@@ -3,9 +3,9 @@
 
 use serde_json::json;
 
-use super::{alice_and_bob, bodies, next_batch, sync, types};
+use super::{alice_and_bob, bodies, next_batch, sync, sync_raw, types};
 use crate::harness::each_backend;
-use crate::harness::rooms::{create_room, membership, put_state, send_message};
+use crate::harness::rooms::{create_room, encode, membership, put_state, send_message};
 
 #[tokio::test]
 async fn an_invite_appears_in_the_invitees_sync_with_stripped_state() {
@@ -136,6 +136,48 @@ async fn history_before_a_join_stays_hidden_when_visibility_is_joined() {
         let body = sync(&server, &bob, None).await;
         let events = &body["rooms"]["join"][&room_id]["timeline"]["events"];
         assert_eq!(bodies(events), ["welcome"], "{body}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_invite_and_a_kick_wake_the_targets_long_poll() {
+    each_backend(|backend| async move {
+        let (server, alice, bob) = alice_and_bob(backend).await;
+        let server = std::sync::Arc::new(server);
+        let room_id = create_room(&server, &alice, json!({})).await;
+        let long_poll = |token: String| {
+            let (server, bob) = (server.clone(), bob.clone());
+            tokio::spawn(async move {
+                let query = format!("timeout=60000&since={}", encode(&token));
+                sync_raw(&server, &bob, &query).await
+            })
+        };
+
+        let token = next_batch(&sync(&server, &bob, None).await);
+        let poll = long_poll(token);
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let invite = json!({"user_id": bob.user_id});
+        let (status, body) = membership(&server, &alice, &room_id, "invite", invite).await;
+        assert_eq!(status, 200, "{body}");
+        let (status, body) = poll.await.expect("long-poll task");
+        assert_eq!(status, 200, "{body}");
+        assert!(body["rooms"]["invite"][&room_id].is_object(), "{body}");
+
+        let (status, joined) = membership(&server, &bob, &room_id, "join", json!({})).await;
+        assert_eq!(status, 200, "{joined}");
+        let token = next_batch(&sync(&server, &bob, Some(&next_batch(&body))).await);
+        let poll = long_poll(token);
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let kick = json!({"user_id": bob.user_id, "reason": "testing"});
+        let (status, body) = membership(&server, &alice, &room_id, "kick", kick).await;
+        assert_eq!(status, 200, "{body}");
+        let (status, body) = poll.await.expect("long-poll task");
+        assert_eq!(status, 200, "{body}");
+        let events = &body["rooms"]["leave"][&room_id]["timeline"]["events"];
+        let last = events.as_array().and_then(|e| e.last()).expect("the kick");
+        assert_eq!(last["content"]["membership"], "leave", "{body}");
+        assert_eq!(last["sender"], alice.user_id.as_str());
     })
     .await;
 }
