@@ -299,7 +299,7 @@ impl Sync {
                 .await
                 .map_err(internal)?;
             if let Some(event) = earlier {
-                let content = timeline::content(&event);
+                let content = event.content();
                 let value = content.get("membership").and_then(Value::as_str);
                 memberships.push(MembershipPosition {
                     room_id: event.room_id,

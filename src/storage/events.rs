@@ -72,6 +72,14 @@ pub struct StoredEvent {
 }
 
 impl StoredEvent {
+    /// The event's `content` (`Null` if the stored JSON has none or does not parse).
+    pub fn content(&self) -> serde_json::Value {
+        serde_json::from_str::<serde_json::Value>(&self.json)
+            .ok()
+            .and_then(|mut json| json.get_mut("content").map(serde_json::Value::take))
+            .unwrap_or(serde_json::Value::Null)
+    }
+
     pub(super) fn from_row(row: &AnyRow) -> Result<Self, StorageError> {
         Ok(StoredEvent {
             stream_position: StreamPosition(row.try_get("stream_ordering")?),

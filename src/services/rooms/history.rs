@@ -23,9 +23,7 @@ use super::filter::{filters_events, matches};
 use super::visibility::{at_visibility_change, can_see_event};
 use super::Rooms;
 use crate::services::internal;
-use crate::storage::{
-    Direction, StateGroupId, StoredEvent, StreamPosition, TimelineEvent, TimelineRange,
-};
+use crate::storage::{Direction, StateGroupId, StreamPosition, TimelineEvent, TimelineRange};
 
 #[cfg(test)]
 mod tests;
@@ -133,7 +131,7 @@ impl Rooms {
             .map_err(internal)?;
         Ok(state
             .values()
-            .any(|event| text(&content_of(event), "history_visibility") == Some("world_readable")))
+            .any(|event| text(&event.content(), "history_visibility") == Some("world_readable")))
     }
 
     /// Which of `events` `user_id` may see (one flag per event).
@@ -155,7 +153,7 @@ impl Rooms {
                 .map_err(internal)?;
             let field = |kind: &str, key: &str, field: &str| {
                 let event = state.get(&(kind.to_owned(), key.to_owned()))?;
-                text(&content_of(event), field).map(str::to_owned)
+                text(&event.content(), field).map(str::to_owned)
             };
             let visibility = field(HISTORY_VISIBILITY, "", "history_visibility");
             let membership = field(MEMBER, user_id, "membership");
@@ -174,7 +172,7 @@ impl Rooms {
             .map_err(internal)?
             .into_iter()
             .map(|link| {
-                let old = text(&content_of(&link.linked), "history_visibility").map(str::to_owned);
+                let old = text(&link.linked.content(), "history_visibility").map(str::to_owned);
                 (link.event_id, old)
             })
             .collect();
@@ -259,7 +257,7 @@ impl Rooms {
                 .filter(|t| {
                     let event = &t.event;
                     !filters_events(filter)
-                        || matches(filter, &event.event_type, &event.sender, &content_of(event))
+                        || matches(filter, &event.event_type, &event.sender, &event.content())
                 })
                 .collect();
             let visible = self.visible(user_id, access, &candidates).await?;
@@ -298,14 +296,6 @@ fn after(position: StreamPosition, direction: Direction) -> StreamPosition {
     }
 }
 
-/// An event's content (`Null` if the stored JSON has none).
-pub(super) fn content_of(event: &StoredEvent) -> Value {
-    serde_json::from_str::<Value>(&event.json)
-        .ok()
-        .and_then(|mut json| json.get_mut("content").map(Value::take))
-        .unwrap_or(Value::Null)
-}
-
-fn text<'a>(content: &'a Value, key: &str) -> Option<&'a str> {
+pub(super) fn text<'a>(content: &'a Value, key: &str) -> Option<&'a str> {
     content.get(key).and_then(Value::as_str)
 }

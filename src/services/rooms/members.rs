@@ -8,7 +8,6 @@ use client_api::room_participation::get_members_by_room::Request;
 use client_api::{ClientEvent, ClientUser, MatrixError};
 use tracing::instrument;
 
-use super::history::content_of;
 use super::tokens::parse_token;
 use super::{valid_room_id, Rooms};
 use crate::services::internal;
@@ -52,7 +51,7 @@ impl Rooms {
         let wanted: Vec<_> = events
             .into_iter()
             .filter(|event| {
-                let content = content_of(event);
+                let content = event.content();
                 let membership = content.get("membership").and_then(|m| m.as_str());
                 request
                     .membership

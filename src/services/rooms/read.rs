@@ -10,6 +10,7 @@ use serde_json::Value;
 use state_res::ids::check_event_id;
 use tracing::instrument;
 
+use super::history::text;
 use super::visibility::can_see_event;
 use super::{valid_room_id, Rooms};
 use crate::services::internal;
@@ -115,12 +116,12 @@ impl Rooms {
         room_id: &str,
     ) -> Result<BTreeMap<String, RoomMember>, MatrixError> {
         valid_room_id(room_id)?;
-        let membership = self
+        let joined = self
             .database
-            .membership(room_id, &user.user_id)
+            .is_joined(room_id, &user.user_id)
             .await
             .map_err(internal)?;
-        if membership.is_none_or(|m| m.membership != "join") {
+        if !joined {
             return Err(MatrixError::forbidden("You aren't a member of the room"));
         }
         let members = self
@@ -132,7 +133,7 @@ impl Rooms {
         let events = self.database.events_by_ids(&ids).await.map_err(internal)?;
         let mut joined = BTreeMap::new();
         for event in events {
-            let content = content_of(&event);
+            let content = event.content();
             let member = RoomMember {
                 display_name: text(&content, "displayname").map(str::to_owned),
                 avatar_url: text(&content, "avatar_url").map(str::to_owned),
@@ -216,22 +217,11 @@ impl Rooms {
         Ok(self
             .stored(event_id)
             .await?
-            .map(|event| content_of(&event))
+            .map(|event| event.content())
             .unwrap_or(Value::Null))
     }
 
     async fn stored(&self, event_id: &str) -> Result<Option<StoredEvent>, MatrixError> {
         self.database.get_event(event_id).await.map_err(internal)
     }
-}
-
-fn content_of(event: &StoredEvent) -> Value {
-    serde_json::from_str::<Value>(&event.json)
-        .ok()
-        .and_then(|mut json| json.get_mut("content").map(Value::take))
-        .unwrap_or(Value::Null)
-}
-
-fn text<'a>(content: &'a Value, key: &str) -> Option<&'a str> {
-    content.get(key).and_then(Value::as_str)
 }

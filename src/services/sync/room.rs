@@ -14,7 +14,7 @@ use client_api::{ClientEvent, ClientUser, MatrixError};
 use serde_json::{json, Map, Value};
 
 use super::filter::SyncFilter;
-use super::timeline::{self, content, Slice, Visibility};
+use super::timeline::{self, Slice, Visibility};
 use super::token::StreamToken;
 use crate::services::ephemeral::receipts::Receipts;
 use crate::services::ephemeral::unread::{unread_counts, Reader, UnreadCounts};
@@ -272,7 +272,7 @@ impl Context {
             .await
             .map_err(internal)?;
         Ok(event.is_some_and(|event| {
-            content(&event).get("membership").and_then(Value::as_str) == Some("join")
+            event.content().get("membership").and_then(Value::as_str) == Some("join")
         }))
     }
 
@@ -497,7 +497,7 @@ impl Context {
         Ok(events
             .iter()
             .map(|event| StrippedStateEvent {
-                content: content(event),
+                content: event.content(),
                 sender: event.sender.clone(),
                 state_key: event.state_key.clone().unwrap_or_default(),
                 event_type: event.event_type.clone(),

@@ -111,7 +111,7 @@ impl<'a> Visibility<'a> {
         let events = self.database.events_by_ids(&ids).await.map_err(internal)?;
         let field = |kind: &str, key: &str| {
             events.iter().find(|e| e.event_type == kind).and_then(|e| {
-                content(e)
+                e.content()
                     .get(key)
                     .and_then(Value::as_str)
                     .map(str::to_owned)
@@ -158,7 +158,7 @@ pub(super) async fn slice(
             .into_iter()
             .filter(|event| {
                 filter.allows(&event.event_type, Some(&event.sender))
-                    && (filter.contains_url.is_none() || filter.allows_content(&content(event)))
+                    && (filter.contains_url.is_none() || filter.allows_content(&event.content()))
             })
             .collect();
         picked.extend(visibility.retain(candidates).await?);
@@ -173,12 +173,4 @@ pub(super) async fn slice(
         events: picked,
         limited,
     })
-}
-
-/// An event's content (`Null` if the stored JSON does not parse).
-pub(super) fn content(event: &StoredEvent) -> Value {
-    serde_json::from_str::<Value>(&event.json)
-        .ok()
-        .and_then(|mut json| json.get_mut("content").map(Value::take))
-        .unwrap_or(Value::Null)
 }
