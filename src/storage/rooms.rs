@@ -98,6 +98,12 @@ impl Database {
         row.as_ref().map(Membership::from_row).transpose()
     }
 
+    /// Whether the user is joined to the room now.
+    pub async fn is_joined(&self, room_id: &str, user_id: &str) -> Result<bool, StorageError> {
+        let membership = self.membership(room_id, user_id).await?;
+        Ok(membership.is_some_and(|m| m.membership == "join"))
+    }
+
     /// The rooms where the user's current membership is `membership`, sorted.
     pub async fn rooms_with_membership(
         &self,

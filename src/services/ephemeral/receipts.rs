@@ -220,12 +220,12 @@ impl Receipts {
         room_id: &str,
         event_id: &str,
     ) -> Result<StreamPosition, MatrixError> {
-        let membership = self
+        let joined = self
             .database
-            .membership(room_id, &user.user_id)
+            .is_joined(room_id, &user.user_id)
             .await
             .map_err(internal)?;
-        if membership.is_none_or(|m| m.membership != "join") {
+        if !joined {
             return Err(MatrixError::forbidden(format!(
                 "User {} not in room {room_id}",
                 user.user_id

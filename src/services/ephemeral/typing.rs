@@ -72,12 +72,12 @@ impl Typing {
                 "Cannot set another user's typing state",
             ));
         }
-        let membership = self
+        let joined = self
             .database
-            .membership(room_id, user_id)
+            .is_joined(room_id, user_id)
             .await
             .map_err(internal)?;
-        if membership.is_none_or(|m| m.membership != "join") {
+        if !joined {
             return Err(MatrixError::forbidden(format!(
                 "User {user_id} not in room {room_id}"
             )));

@@ -239,12 +239,10 @@ impl Rooms {
         room_id: &str,
         user_id: &str,
     ) -> Result<bool, MatrixError> {
-        let membership = self
-            .database
-            .membership(room_id, user_id)
+        self.database
+            .is_joined(room_id, user_id)
             .await
-            .map_err(internal)?;
-        Ok(membership.is_some_and(|m| m.membership == "join"))
+            .map_err(internal)
     }
 
     /// Removes `alias` from the room's canonical alias event, if it names it.
