@@ -18,9 +18,10 @@ pub(super) struct HeadCache {
 }
 
 impl HeadCache {
-    /// A copy of the cached tip of `room_id`, unchecked.
-    pub(super) fn get(&self, room_id: &str) -> Option<RoomHead> {
-        self.lock().get(room_id).cloned()
+    /// Takes the cached tip of `room_id` out, unchecked (callers hold the room's write lock,
+    /// and `append` puts the advanced tip back, so the state is not copied twice per send).
+    pub(super) fn take(&self, room_id: &str) -> Option<RoomHead> {
+        self.lock().remove(room_id)
     }
 
     /// Keeps `head` as the tip of its room.

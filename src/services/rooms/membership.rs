@@ -170,11 +170,10 @@ impl Rooms {
 
     /// The room's tip, or 404 for a room this server does not know.
     pub(super) async fn room_head(&self, room_id: &str) -> Result<RoomHead, MatrixError> {
-        if let Some(cached) = self.heads.get(room_id) {
+        if let Some(cached) = self.heads.take(room_id) {
             if cached.is_current(&self.database, room_id).await? {
                 return Ok(cached);
             }
-            self.heads.forget(room_id);
         }
         RoomHead::load(&self.database, room_id)
             .await?
