@@ -6,6 +6,8 @@
 mod backend;
 #[path = "harness/client.rs"]
 mod client;
+#[path = "harness/federation.rs"]
+pub mod federation;
 #[path = "harness/rooms.rs"]
 pub mod rooms;
 #[path = "harness/tls.rs"]
