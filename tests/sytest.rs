@@ -42,5 +42,7 @@ mod s49_server_keys;
 mod s50_federation_keys;
 #[path = "sytest/s51_federation_queries.rs"]
 mod s51_federation_queries;
+#[path = "sytest/s54_federation_join.rs"]
+mod s54_federation_join;
 #[path = "sytest/s90_nio.rs"]
 mod s90_nio;

@@ -30,6 +30,7 @@ mod directory;
 mod errors;
 mod filter;
 mod forget;
+mod handshake;
 mod head;
 mod head_cache;
 mod history;
@@ -40,6 +41,10 @@ mod messages;
 mod presets;
 mod profile;
 mod read;
+mod receive;
+mod remote;
+mod remote_join;
+mod resolver;
 mod send;
 mod serve;
 mod tokens;
@@ -56,6 +61,9 @@ use std::sync::Arc;
 
 use crate::services::notifier::Notifier;
 use crate::storage::Database;
+
+pub use self::receive::Received;
+pub use self::remote::{NoRemote, RemoteEvents};
 
 use self::head_cache::HeadCache;
 use self::locks::RoomLocks;

@@ -32,8 +32,9 @@ impl RoomMembershipPort for AppState {
         user: &ClientUser,
         room_id_or_alias: &str,
         reason: Option<String>,
+        via: &[String],
     ) -> Result<String, MatrixError> {
-        self.rooms.join_room(user, room_id_or_alias, reason).await
+        self.join_any(user, room_id_or_alias, reason, via).await
     }
 
     async fn knock_room(
