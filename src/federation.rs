@@ -4,6 +4,7 @@
 pub mod client;
 pub mod discovery;
 pub mod event_checks;
+pub mod invites;
 pub mod joins;
 pub mod keys;
 pub mod lookup;

@@ -33,6 +33,7 @@ mod directory;
 mod error;
 mod events;
 mod forgotten;
+mod invites;
 mod pool;
 mod profiles;
 mod receipts;

@@ -87,7 +87,9 @@ pub fn router<P: FederationPorts>(backend: Arc<P>) -> Router {
 
 /// The membership handshakes (`membership`).
 fn membership_routes<P: FederationPorts>(router: Router<Arc<P>>) -> Router<Arc<P>> {
-    use membership::{make_membership, send_join, send_leave};
+    use membership::{invite, make_membership, send_join, send_leave};
+    let router = mount(router, &invite::V2, invite::v2::<P>);
+    let router = mount(router, &invite::V1, invite::v1::<P>);
     let router = mount(router, &make_membership::JOIN, make_membership::join::<P>);
     let router = mount(router, &make_membership::LEAVE, make_membership::leave::<P>);
     let router = mount(router, &make_membership::KNOCK, make_membership::knock::<P>);

@@ -3,6 +3,7 @@
 //! unsigned template event built on the room's tip; `send_*` takes the signed event back, checks
 //! it like any received PDU and adds it to the room.
 
+pub mod invite;
 pub mod make_membership;
 pub mod send_join;
 pub mod send_leave;
@@ -57,5 +58,18 @@ pub trait MembershipPort: Send + Sync + 'static {
         room_id: &str,
         event_id: &str,
         pdu: Value,
+    ) -> impl std::future::Future<Output = Result<Value, MatrixError>> + Send;
+
+    /// A user of this server is invited by `origin` with `event` (room version
+    /// `room_version`; `invite_room_state` is what the invitee may see of the room); the event
+    /// with this server's signature added.
+    fn receive_invite(
+        &self,
+        origin: &str,
+        room_id: &str,
+        event_id: &str,
+        room_version: &str,
+        event: Value,
+        invite_room_state: Vec<Value>,
     ) -> impl std::future::Future<Output = Result<Value, MatrixError>> + Send;
 }

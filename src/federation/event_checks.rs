@@ -13,7 +13,7 @@ use state_res::ids::server_name_of;
 use state_res::pdu::{check_content_hash, Pdu, PduError};
 use state_res::redaction::redact;
 use state_res::room_version::{EventIdFormat, RoomVersion};
-use state_res::signing::{signing_key_ids, verify_json};
+use state_res::signing::{signing_key_ids, verify_json, KeyPair, SigningError};
 
 use super::KeyRing;
 
@@ -102,7 +102,7 @@ fn required_signers(pdu: &Pdu, version: &RoomVersion) -> Vec<String> {
 
 /// At least one of `server`'s signatures on the (redacted) event verifies, and none of the keys
 /// it names fails to (spec appendices § "Checking for a Signature").
-async fn verify_server_signature(
+pub async fn verify_server_signature(
     key_ring: &KeyRing,
     redacted: &Object,
     server: &str,
@@ -128,4 +128,22 @@ async fn verify_server_signature(
     Err(DroppedPdu::Signature(format!(
         "no usable key of {server}: {last_error}"
     )))
+}
+
+/// Adds `server`'s signature to an event others signed already (an invite this server's user
+/// receives, spec § "Inviting to a room": the invitee's server signs it too): over the redacted
+/// event, as every event signature.
+pub fn co_sign(
+    event: &mut Object,
+    version: &RoomVersion,
+    server: &str,
+    key: &KeyPair,
+) -> Result<(), SigningError> {
+    let mut redacted = redact(event, version);
+    redacted.remove("unsigned");
+    key.sign_json(server, &mut redacted)?;
+    if let Some(signatures) = redacted.remove("signatures") {
+        event.insert("signatures".to_owned(), signatures);
+    }
+    Ok(())
 }

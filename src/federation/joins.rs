@@ -185,7 +185,7 @@ impl RemoteJoin<'_> {
 
 /// A failed request to a resident server as the client's error: its refusal (403, 404, an
 /// incompatible room version) passes through, anything else is 502.
-fn relayed(error: FederationError) -> MatrixError {
+pub(super) fn relayed(error: FederationError) -> MatrixError {
     if let FederationError::Status { status, body, .. } = &error {
         let message = body
             .get("error")
@@ -208,7 +208,7 @@ fn relayed(error: FederationError) -> MatrixError {
 }
 
 /// 502: a resident server's answer cannot be used.
-fn bad_gateway(server: &str, problem: &str) -> MatrixError {
+pub(super) fn bad_gateway(server: &str, problem: &str) -> MatrixError {
     MatrixError::new(
         StatusCode::BAD_GATEWAY,
         "M_UNKNOWN",

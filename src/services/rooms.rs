@@ -43,6 +43,7 @@ mod profile;
 mod read;
 mod receive;
 mod remote;
+mod remote_invite;
 mod remote_join;
 mod resolver;
 mod send;
@@ -64,6 +65,7 @@ use crate::storage::Database;
 
 pub use self::receive::Received;
 pub use self::remote::{NoRemote, RemoteEvents};
+pub use self::remote_invite::{InviteSigner, STRIPPED_STATE_TYPES};
 
 use self::head_cache::HeadCache;
 use self::locks::RoomLocks;

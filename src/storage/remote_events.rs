@@ -68,6 +68,12 @@ impl Database {
         if let Some(room) = &write.new_room {
             insert_room(&mut tx, room).await?;
         }
+        // An event known so far only as an outlier (an auth event, an invite) joins the DAG now.
+        sqlx::query("DELETE FROM events WHERE event_id = $1 AND outlier = $2")
+            .bind(event.event_id)
+            .bind(true)
+            .execute(&mut *tx)
+            .await?;
         let position = insert_event(&mut tx, event).await?;
         let state_after = match (write.verdict, event.state_key) {
             (Verdict::Rejected, _) | (_, None) => write.state_before,

@@ -7,10 +7,12 @@ use federation::membership::Handshake;
 use federation::{MatrixError, MembershipPort};
 use serde_json::Value;
 use state_res::ids::server_name_of;
+use state_res::pdu::Pdu;
+use state_res::room_version::RoomVersion;
 
 use super::server_server::from_client;
 use crate::app::AppState;
-use crate::federation::event_checks::check_pdu;
+use crate::federation::event_checks::{check_pdu, co_sign};
 use crate::federation::joins::RemoteJoin;
 use crate::federation::remote::FederationRemote;
 
@@ -65,6 +67,71 @@ impl MembershipPort for AppState {
             .map_err(from_client)?;
         Ok(answer)
     }
+
+    async fn receive_invite(
+        &self,
+        origin: &str,
+        room_id: &str,
+        event_id: &str,
+        room_version: &str,
+        event: Value,
+        invite_room_state: Vec<Value>,
+    ) -> Result<Value, MatrixError> {
+        let version = RoomVersion::from_id(room_version).ok_or_else(|| {
+            MatrixError::new(
+                StatusCode::BAD_REQUEST,
+                "M_INCOMPATIBLE_ROOM_VERSION",
+                format!("Room version {room_version} is not supported here"),
+            )
+        })?;
+        let Value::Object(object) = event else {
+            return Err(bad_json("The event is not a JSON object"));
+        };
+        let checked = check_pdu(&self.key_ring, object, &version)
+            .await
+            .map_err(|e| MatrixError::new(StatusCode::FORBIDDEN, "M_FORBIDDEN", e.to_string()))?;
+        let pdu = checked.pdu;
+        let own = self.config.server_name.as_str();
+        let invitee = pdu.state_key().unwrap_or_default();
+        let is_invite = pdu.event_type() == "m.room.member"
+            && pdu.content().get("membership").and_then(Value::as_str) == Some("invite");
+        if checked.redacted || !is_invite || pdu.room_id() != room_id || pdu.event_id() != event_id
+        {
+            return Err(bad_json("The event is not the invite the path names"));
+        }
+        if server_name_of(pdu.sender()) != Some(origin) {
+            return Err(MatrixError::new(
+                StatusCode::FORBIDDEN,
+                "M_FORBIDDEN",
+                "The inviter does not belong to the requesting server",
+            ));
+        }
+        let local_user = server_name_of(invitee) == Some(own)
+            && self
+                .database
+                .get_user(invitee)
+                .await
+                .ok()
+                .flatten()
+                .is_some();
+        if !local_user {
+            return Err(MatrixError::not_found(
+                "The invitee is not a user of this server",
+            ));
+        }
+        let mut signed = pdu.json().clone();
+        co_sign(&mut signed, &version, own, &self.signing_key)
+            .map_err(|e| MatrixError::internal(e.to_string()))?;
+        let signed = Pdu::from_json(signed, &version).map_err(|e| bad_json(&e.to_string()))?;
+        let resident = self.rooms.is_resident(room_id).await.map_err(from_client)?;
+        if !resident {
+            self.rooms
+                .store_remote_invite(&signed, &invite_room_state)
+                .await
+                .map_err(from_client)?;
+        }
+        Ok(Value::Object(signed.into_json()))
+    }
 }
 
 impl AppState {
@@ -106,6 +173,7 @@ impl AppState {
         } else {
             room_id_or_alias.to_owned()
         };
+        servers.extend(self.rooms.inviter_server(&user.user_id, &room_id).await?);
         servers.extend(server_name_of(&room_id).map(str::to_owned));
         servers.retain(|server| server != own);
         let mut seen = std::collections::HashSet::new();

@@ -62,6 +62,20 @@ impl RoomMembershipPort for AppState {
         action: MembershipAction,
         request: TargetRequest,
     ) -> Result<(), MatrixError> {
+        let remote_target = state_res::ids::server_name_of(&request.user_id)
+            .is_some_and(|server| server != self.config.server_name);
+        if action == MembershipAction::Invite && remote_target {
+            return self
+                .rooms
+                .invite_remote(
+                    &user.user_id,
+                    room_id,
+                    &request.user_id,
+                    request.reason,
+                    &self.remote(),
+                )
+                .await;
+        }
         self.rooms
             .change_membership(user, room_id, action, request)
             .await

@@ -88,7 +88,7 @@ impl Rooms {
     }
 
     /// Stores an authorised event with the state after it and moves the tip onto it.
-    async fn persist(
+    pub(super) async fn persist(
         &self,
         head: &mut RoomHead,
         pdu: &Pdu,
