@@ -1,8 +1,11 @@
-//! Joining a room another server hosts (spec `server-server-api.md` § "Joining Rooms"): ask a
-//! resident server for a template (`make_join`), check that it is the join asked for, fill in
-//! `origin`, `origin_server_ts`, the profile and (v1–v2) an event id, sign it, hand it back
-//! (`send_join` v2), check every event of the answer and store the room
-//! (`Rooms::complete_remote_join`). Candidates are tried in order until one works.
+//! Membership handshakes with a room another server hosts (spec `server-server-api.md`
+//! § "Joining Rooms", "Leaving Rooms (Rejecting Invites)", "Knocking upon a room"): ask a
+//! resident server for a template (`make_join`/`make_leave`/`make_knock`), check that it is
+//! the event asked for, fill in `origin`, `origin_server_ts`, the content (profile, reason)
+//! and (v1–v2) an event id, sign it and hand it back (`send_*`). A join then stores the room
+//! from the answer's state and auth chain (`Rooms::complete_remote_join`), after checking
+//! every event; a leave or knock is stored as the user's membership in a room this server is
+//! not in. Candidates are tried in order until one works.
 
 use axum::http::StatusCode;
 use client_api::MatrixError;
@@ -36,21 +39,25 @@ pub struct RemoteJoin<'a> {
 }
 
 impl RemoteJoin<'_> {
-    /// Joins `user_id` to `room_id` through the first of `servers` that lets it; `profile`
-    /// (display name, avatar) goes into the member event.
-    pub async fn join(
+    /// Gives `user_id` the `membership` (join, leave, knock) in `room_id` through the first of
+    /// `servers` that lets it; `content` (profile, reason) goes into the member event.
+    pub async fn handshake(
         &self,
+        membership: &str,
         user_id: &str,
         room_id: &str,
         servers: &[String],
-        profile: Object,
+        content: Object,
     ) -> Result<(), MatrixError> {
-        let mut last_error = MatrixError::not_found("No server to join the room through");
+        let mut last_error = MatrixError::not_found("No server to reach the room through");
         for server in servers.iter().filter(|s| s.as_str() != self.server_name) {
-            match self.join_via(server, user_id, room_id, &profile).await {
+            match self
+                .handshake_via(membership, server, user_id, room_id, &content)
+                .await
+            {
                 Ok(()) => return Ok(()),
                 Err(error) => {
-                    tracing::info!(%server, room_id, error = %error.error, "remote join failed");
+                    tracing::info!(%server, room_id, membership, error = %error.error, "membership handshake failed");
                     last_error = error;
                 }
             }
@@ -58,19 +65,20 @@ impl RemoteJoin<'_> {
         Err(last_error)
     }
 
-    async fn join_via(
+    async fn handshake_via(
         &self,
+        membership: &str,
         server: &str,
         user_id: &str,
         room_id: &str,
-        profile: &Object,
+        content: &Object,
     ) -> Result<(), MatrixError> {
         let versions: Vec<String> = RoomVersion::ALL
             .iter()
             .map(|v| format!("ver={}", v.id))
             .collect();
         let path = format!(
-            "/_matrix/federation/v1/make_join/{}/{}?{}",
+            "/_matrix/federation/v1/make_{membership}/{}/{}?{}",
             path_segment(room_id),
             path_segment(user_id),
             versions.join("&")
@@ -89,24 +97,56 @@ impl RemoteJoin<'_> {
         let template = answer
             .get("event")
             .and_then(Value::as_object)
-            .ok_or_else(|| bad_gateway(server, "make_join answered no event"))?;
-        let mut event =
-            self.fill_template(template, &version, user_id, room_id, profile, server)?;
+            .ok_or_else(|| bad_gateway(server, "the template answer has no event"))?;
+        let expected = Expected {
+            membership,
+            user_id,
+            room_id,
+        };
+        let mut event = self.fill_template(template, &version, &expected, content, server)?;
         sign_event(&mut event, &version, self.server_name, self.key)
             .map_err(|e| bad_gateway(server, &format!("cannot sign the template: {e}")))?;
-        let join = Pdu::from_json(event, &version)
+        let pdu = Pdu::from_json(event, &version)
             .map_err(|e| bad_gateway(server, &format!("the template is no PDU: {e}")))?;
+        let send = match membership {
+            "knock" => "v1/send_knock",
+            "leave" => "v2/send_leave",
+            _ => "v2/send_join",
+        };
         let path = format!(
-            "/_matrix/federation/v2/send_join/{}/{}",
+            "/_matrix/federation/{send}/{}/{}",
             path_segment(room_id),
-            path_segment(join.event_id())
+            path_segment(pdu.event_id())
         );
-        let body = Value::Object(join.json().clone());
+        let body = Value::Object(pdu.json().clone());
         let answer = self
             .request(Method::PUT, server, &path, Some(&body))
             .await?;
-        let state = self.remote.checked(&answer, "state", &version).await;
-        let auth_chain = self.remote.checked(&answer, "auth_chain", &version).await;
+        match membership {
+            "join" => self.complete_join(&version, pdu, &answer).await,
+            "knock" => {
+                let state = answer
+                    .get("knock_room_state")
+                    .or_else(|| answer.get("knock_state_events"))
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                self.rooms.store_remote_membership(&pdu, Some(&state)).await
+            }
+            _ => self.rooms.store_remote_membership(&pdu, None).await,
+        }
+    }
+
+    /// Stores the room a join (answered with `answer`) enters.
+    async fn complete_join(
+        &self,
+        version: &RoomVersion,
+        join: Pdu,
+        answer: &Value,
+    ) -> Result<(), MatrixError> {
+        let version = *version;
+        let state = self.remote.checked(answer, "state", &version).await;
+        let auth_chain = self.remote.checked(answer, "auth_chain", &version).await;
         // The resident server may have co-signed the join (restricted rooms): use its copy.
         let mut join = join;
         if let Some(signed) = answer.get("event").and_then(Value::as_object) {
@@ -121,18 +161,22 @@ impl RemoteJoin<'_> {
             .await
     }
 
-    /// The template, checked to be `user_id`'s join of `room_id` (spec: "MUST also verify that
+    /// The template, checked to be the expected member event (spec: "MUST also verify that
     /// the type, room_id, sender, state_key and content.membership fields have the expected
     /// values"), completed.
     fn fill_template(
         &self,
         template: &Object,
         version: &RoomVersion,
-        user_id: &str,
-        room_id: &str,
-        profile: &Object,
+        expected: &Expected<'_>,
+        content: &Object,
         server: &str,
     ) -> Result<Object, MatrixError> {
+        let Expected {
+            membership: wanted,
+            user_id,
+            room_id,
+        } = *expected;
         let field = |key: &str| template.get(key).and_then(Value::as_str);
         let membership = template
             .get("content")
@@ -142,9 +186,9 @@ impl RemoteJoin<'_> {
             && field("room_id") == Some(room_id)
             && field("sender") == Some(user_id)
             && field("state_key") == Some(user_id)
-            && membership == Some("join");
+            && membership == Some(wanted);
         if !expected {
-            return Err(bad_gateway(server, "make_join answered another event"));
+            return Err(bad_gateway(server, "the template is another event"));
         }
         let mut event = template.clone();
         for generated in ["hashes", "signatures", "unsigned", "event_id"] {
@@ -154,9 +198,11 @@ impl RemoteJoin<'_> {
             event.insert("origin".to_owned(), json!(self.server_name));
         }
         event.insert("origin_server_ts".to_owned(), json!(now_ms()));
-        if let Some(Value::Object(content)) = event.get_mut("content") {
-            for (key, value) in profile {
-                content.entry(key.clone()).or_insert_with(|| value.clone());
+        if let Some(Value::Object(template_content)) = event.get_mut("content") {
+            for (key, value) in content {
+                template_content
+                    .entry(key.clone())
+                    .or_insert_with(|| value.clone());
             }
         }
         if version.event_id_format == EventIdFormat::Random {
@@ -181,6 +227,14 @@ impl RemoteJoin<'_> {
             .await
             .map_err(relayed)
     }
+}
+
+/// The member event a template must be.
+#[derive(Clone, Copy, Debug)]
+struct Expected<'a> {
+    membership: &'a str,
+    user_id: &'a str,
+    room_id: &'a str,
 }
 
 /// A failed request to a resident server as the client's error: its refusal (403, 404, an

@@ -1,16 +1,20 @@
-//! Invites from other servers to rooms this server is not in: the invite event (an outlier),
-//! the invitee's membership, and the stripped state the inviting server sent.
+//! Memberships in rooms this server is not in: invites from other servers, and this server's
+//! users' knocks and rejections sent through another server — the member event (an outlier),
+//! the user's membership, and the stripped state the other server sent (invite and knock
+//! state).
 
 use super::{Database, NewEvent, StorageError};
 
 impl Database {
-    /// Stores a remote invite of `invitee`: the event as an outlier (unless stored), the
-    /// membership `invite`, and `stripped_state` (a JSON array). One transaction.
-    pub async fn store_remote_invite(
+    /// Stores `user_id`'s `membership` in a room this server is not in: the event as an
+    /// outlier (unless stored), the membership, and `stripped_state` (a JSON array), if any.
+    /// One transaction.
+    pub async fn store_remote_membership(
         &self,
         event: &NewEvent<'_>,
-        invitee: &str,
-        stripped_state: &str,
+        user_id: &str,
+        membership: &str,
+        stripped_state: Option<&str>,
     ) -> Result<(), StorageError> {
         let mut tx = self.write.begin().await?;
         let known: Option<String> =
@@ -25,16 +29,18 @@ impl Database {
             };
             super::events::insert_event(&mut tx, &outlier).await?;
         }
-        super::room_events::upsert_membership(&mut tx, event, invitee, "invite").await?;
-        sqlx::query(
-            "INSERT INTO invite_states (event_id, room_id, stripped_state) VALUES ($1, $2, $3) \
-             ON CONFLICT (event_id) DO NOTHING",
-        )
-        .bind(event.event_id)
-        .bind(event.room_id)
-        .bind(stripped_state)
-        .execute(&mut *tx)
-        .await?;
+        super::room_events::upsert_membership(&mut tx, event, user_id, membership).await?;
+        if let Some(stripped_state) = stripped_state {
+            sqlx::query(
+                "INSERT INTO invite_states (event_id, room_id, stripped_state) \
+                 VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING",
+            )
+            .bind(event.event_id)
+            .bind(event.room_id)
+            .bind(stripped_state)
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         Ok(())
     }

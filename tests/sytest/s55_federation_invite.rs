@@ -163,3 +163,93 @@ async fn invites_for_unknown_users_or_from_the_wrong_server_are_refused() {
         "{answer}"
     );
 }
+
+#[tokio::test]
+async fn a_remote_invite_is_rejected_through_the_inviting_server() {
+    let home = tls_server().await;
+    let remote = tls_server().await;
+    let alice = register(&home, "alice", "secret-alice").await;
+    let bob = register(&remote, "bob", "secret-bob").await;
+    let room_id = create_room(&home, &alice, json!({"preset": "private_chat"})).await;
+    let bob_id = format!("@bob:{}", remote.server_name);
+    let (status, body) = call(
+        &home,
+        &alice,
+        Method::POST,
+        &room_path(&room_id, "invite"),
+        Some(&json!({"user_id": bob_id})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+
+    let (status, body) = call(
+        &remote,
+        &bob,
+        Method::POST,
+        &room_path(&room_id, "leave"),
+        Some(&json!({})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let path = room_path(
+        &room_id,
+        &format!("state/m.room.member/{}", encode(&bob_id)),
+    );
+    let (status, member) = call(&home, &alice, Method::GET, &path, None).await;
+    assert_eq!(
+        (status, &member["membership"]),
+        (200, &json!("leave")),
+        "{member}"
+    );
+    let body = sync(&remote, &bob).await;
+    assert!(body["rooms"]["invite"].get(&room_id).is_none(), "{body}");
+}
+
+#[tokio::test]
+async fn a_user_knocks_on_a_room_of_another_server() {
+    let home = tls_server().await;
+    let remote = tls_server().await;
+    let alice = register(&home, "alice", "secret-alice").await;
+    let bob = register(&remote, "bob", "secret-bob").await;
+    let room_id = create_room(
+        &home,
+        &alice,
+        json!({"preset": "private_chat", "name": "Knock knock", "initial_state": [
+            {"type": "m.room.join_rules", "state_key": "", "content": {"join_rule": "knock"}}
+        ]}),
+    )
+    .await;
+    let path = format!("/_matrix/client/v3/knock/{}", encode(&room_id));
+    let (status, body) = call(
+        &remote,
+        &bob,
+        Method::POST,
+        &path,
+        Some(&json!({"reason": "let me in"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let bob_id = format!("@bob:{}", remote.server_name);
+    let path = room_path(
+        &room_id,
+        &format!("state/m.room.member/{}", encode(&bob_id)),
+    );
+    let (status, member) = call(&home, &alice, Method::GET, &path, None).await;
+    assert_eq!(
+        (status, &member["membership"]),
+        (200, &json!("knock")),
+        "{member}"
+    );
+    assert_eq!(member["reason"], json!("let me in"));
+    let body = sync(&remote, &bob).await;
+    let knock = &body["rooms"]["knock"][&room_id]["knock_state"]["events"];
+    let events = knock
+        .as_array()
+        .unwrap_or_else(|| panic!("knock in {body}"));
+    assert!(
+        events
+            .iter()
+            .any(|e| e["type"] == "m.room.name" && e["content"]["name"] == "Knock knock"),
+        "{knock}"
+    );
+}

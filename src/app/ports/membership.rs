@@ -126,7 +126,7 @@ impl MembershipPort for AppState {
         let resident = self.rooms.is_resident(room_id).await.map_err(from_client)?;
         if !resident {
             self.rooms
-                .store_remote_invite(&signed, &invite_room_state)
+                .store_remote_membership(&signed, Some(&invite_room_state))
                 .await
                 .map_err(from_client)?;
         }
@@ -144,8 +144,8 @@ impl AppState {
     }
 
     /// `/join`: through the room engine when this server is in the room (or nobody else could
-    /// let the user in), else through a resident server among `via`, the alias's servers and
-    /// the room id's server.
+    /// let the user in), else through a resident server among `via`, the alias's servers, the
+    /// inviter's server and the room id's server.
     pub(crate) async fn join_any(
         &self,
         user: &ClientUser,
@@ -153,6 +153,73 @@ impl AppState {
         reason: Option<String>,
         via: &[String],
     ) -> Result<String, client_api::MatrixError> {
+        let (room_id, servers) = self.candidates(user, room_id_or_alias, via).await?;
+        if self.is_here(&room_id).await? || servers.is_empty() {
+            return self.rooms.join_room(user, &room_id, reason).await;
+        }
+        let mut content = self.rooms.member_profile(&user.user_id).await?;
+        if let Some(reason) = reason {
+            content.insert("reason".to_owned(), Value::String(reason));
+        }
+        self.handshake("join", user, &room_id, &servers, content)
+            .await?;
+        Ok(room_id)
+    }
+
+    /// `/knock`: as `/join`, with a knock.
+    pub(crate) async fn knock_any(
+        &self,
+        user: &ClientUser,
+        room_id_or_alias: &str,
+        reason: Option<String>,
+    ) -> Result<String, client_api::MatrixError> {
+        let (room_id, servers) = self.candidates(user, room_id_or_alias, &[]).await?;
+        if self.is_here(&room_id).await? || servers.is_empty() {
+            return self.rooms.knock_room(user, &room_id, reason).await;
+        }
+        let mut content = serde_json::Map::new();
+        if let Some(reason) = reason {
+            content.insert("reason".to_owned(), Value::String(reason));
+        }
+        self.handshake("knock", user, &room_id, &servers, content)
+            .await?;
+        Ok(room_id)
+    }
+
+    /// `/leave`: through the room engine when this server is in the room, else (rejecting an
+    /// invite, withdrawing a knock) through the inviter's or the room's server.
+    pub(crate) async fn leave_any(
+        &self,
+        user: &ClientUser,
+        room_id: &str,
+        reason: Option<String>,
+    ) -> Result<(), client_api::MatrixError> {
+        let (_, servers) = self.candidates(user, room_id, &[]).await?;
+        if self.is_here(room_id).await? || servers.is_empty() {
+            return self.rooms.leave_room(user, room_id, reason).await;
+        }
+        let mut content = serde_json::Map::new();
+        if let Some(reason) = reason {
+            content.insert("reason".to_owned(), Value::String(reason));
+        }
+        self.handshake("leave", user, room_id, &servers, content)
+            .await
+    }
+
+    /// Whether this server is in the room (a membership change goes through its own engine).
+    async fn is_here(&self, room_id: &str) -> Result<bool, client_api::MatrixError> {
+        let known = self.rooms.known_version(room_id).await.is_ok();
+        Ok(known && self.rooms.is_resident(room_id).await?)
+    }
+
+    /// The room id of `room_id_or_alias` and the other servers that may let the user in:
+    /// `via`, the alias's servers, the inviter's server and the room id's server.
+    async fn candidates(
+        &self,
+        user: &ClientUser,
+        room_id_or_alias: &str,
+        via: &[String],
+    ) -> Result<(String, Vec<String>), client_api::MatrixError> {
         let own = self.config.server_name.as_str();
         let mut servers: Vec<String> = via.to_vec();
         let room_id = if room_id_or_alias.starts_with('#') {
@@ -178,24 +245,26 @@ impl AppState {
         servers.retain(|server| server != own);
         let mut seen = std::collections::HashSet::new();
         servers.retain(|server| seen.insert(server.clone()));
-        let known = self.rooms.known_version(&room_id).await.is_ok();
-        if (known && self.rooms.is_resident(&room_id).await?) || servers.is_empty() {
-            return self.rooms.join_room(user, &room_id, reason).await;
-        }
-        let mut profile = self.rooms.member_profile(&user.user_id).await?;
-        if let Some(reason) = reason {
-            profile.insert("reason".to_owned(), Value::String(reason));
-        }
-        let joiner = RemoteJoin {
+        Ok((room_id, servers))
+    }
+
+    async fn handshake(
+        &self,
+        membership: &str,
+        user: &ClientUser,
+        room_id: &str,
+        servers: &[String],
+        content: serde_json::Map<String, Value>,
+    ) -> Result<(), client_api::MatrixError> {
+        let handshake = RemoteJoin {
             remote: self.remote(),
             rooms: &self.rooms,
-            server_name: own,
+            server_name: &self.config.server_name,
             key: &self.signing_key,
         };
-        joiner
-            .join(&user.user_id, &room_id, &servers, profile)
-            .await?;
-        Ok(room_id)
+        handshake
+            .handshake(membership, &user.user_id, room_id, servers, content)
+            .await
     }
 }
 

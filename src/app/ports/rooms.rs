@@ -43,7 +43,7 @@ impl RoomMembershipPort for AppState {
         room_id_or_alias: &str,
         reason: Option<String>,
     ) -> Result<String, MatrixError> {
-        self.rooms.knock_room(user, room_id_or_alias, reason).await
+        self.knock_any(user, room_id_or_alias, reason).await
     }
 
     async fn leave_room(
@@ -52,7 +52,7 @@ impl RoomMembershipPort for AppState {
         room_id: &str,
         reason: Option<String>,
     ) -> Result<(), MatrixError> {
-        self.rooms.leave_room(user, room_id, reason).await
+        self.leave_any(user, room_id, reason).await
     }
 
     async fn change_membership(

@@ -100,6 +100,14 @@ impl Rooms {
                 )));
             }
         }
+        if membership == "knock" {
+            // Spec § "Knocking upon a room": the knocker sees the room's stripped state.
+            let _lock = self.locks.lock(room_id).await;
+            let mut head = self.room_head(room_id).await?;
+            let stripped = self.stripped_state(&mut head, pdu.sender()).await?;
+            self.heads.put(&head);
+            return Ok(json!({ "knock_room_state": stripped }));
+        }
         if membership != "join" {
             return Ok(json!({}));
         }

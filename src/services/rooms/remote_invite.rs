@@ -76,7 +76,7 @@ impl Rooms {
     }
 
     /// The room's stripped state with `sender`'s member event, as `invite_room_state` holds it.
-    async fn stripped_state(
+    pub(super) async fn stripped_state(
         &self,
         head: &mut RoomHead,
         sender: &str,
@@ -101,23 +101,33 @@ impl Rooms {
             .collect())
     }
 
-    /// Stores a checked, co-signed invite of a local user from another server.
-    pub async fn store_remote_invite(
+    /// Stores a local user's member event in a room this server is not in: a checked,
+    /// co-signed invite from another server, or the user's own knock or rejection sent through
+    /// another server; `stripped_state` is what the user may see of the room.
+    pub async fn store_remote_membership(
         &self,
         pdu: &Pdu,
-        invite_room_state: &[Value],
+        stripped_state: Option<&[Value]>,
     ) -> Result<(), MatrixError> {
-        let invitee = pdu
-            .state_key()
-            .ok_or_else(|| MatrixError::bad_json("An invite needs a state_key"))?;
+        let (Some(user_id), Some(membership)) = (
+            pdu.state_key(),
+            pdu.content().get("membership").and_then(Value::as_str),
+        ) else {
+            return Err(MatrixError::bad_json("Not a member event"));
+        };
         let json = serde_json::to_string(pdu.json())
             .map_err(|e| MatrixError::internal(format!("serialising a PDU: {e}")))?;
-        let stripped = Value::Array(invite_room_state.to_vec()).to_string();
+        let stripped = stripped_state.map(|events| Value::Array(events.to_vec()).to_string());
         self.database
-            .store_remote_invite(&new_event(pdu, &json, None, true), invitee, &stripped)
+            .store_remote_membership(
+                &new_event(pdu, &json, None, true),
+                user_id,
+                membership,
+                stripped.as_deref(),
+            )
             .await
             .map_err(internal)?;
-        self.notifier.notify_users(&[invitee]);
+        self.notifier.notify_users(&[user_id]);
         Ok(())
     }
 }
