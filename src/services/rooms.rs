@@ -20,6 +20,7 @@
 //! - [`forget`]: forgetting rooms;
 //! - [`errors`]: how engine failures reach the client.
 
+mod acl;
 mod aliases;
 mod append;
 mod builder;

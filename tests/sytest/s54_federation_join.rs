@@ -232,4 +232,36 @@ async fn the_join_handshake_refuses_what_it_must() {
     );
     let (status, body) = federation_request(&remote, &home, Method::PUT, &path, Some(&event)).await;
     assert_eq!(status, 400, "{body}");
+
+    // A server the room's ACL denies (both test servers are 127.0.0.1; ports are not matched)
+    // may not even ask.
+    let acl = json!({"allow": ["*"], "deny": ["127.0.0.1"]});
+    let (status, body) = call(
+        &home,
+        &alice,
+        Method::PUT,
+        &room_path(&public, "state/m.room.server_acl/"),
+        Some(&acl),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = federation_request(
+        &remote,
+        &home,
+        Method::GET,
+        &make_join(&public, &carol_id, "?ver=10"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, &body["errcode"]),
+        (403, &json!("M_FORBIDDEN")),
+        "{body}"
+    );
+    let (status, body) = join_via(&remote, &carol, &public, &home.server_name).await;
+    assert_eq!(
+        (status, &body["errcode"]),
+        (403, &json!("M_FORBIDDEN")),
+        "{body}"
+    );
 }

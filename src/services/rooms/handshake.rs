@@ -40,6 +40,7 @@ impl Rooms {
             ));
         }
         let version = self.known_version(room_id).await?;
+        self.check_server_acl(room_id, origin).await?;
         if !self.is_resident(room_id).await? {
             return Err(MatrixError::not_found("This server is not in the room"));
         }

@@ -61,6 +61,7 @@ impl Rooms {
     ) -> Result<Received, MatrixError> {
         let room_id = pdu.room_id().to_owned();
         let version = self.known_version(&room_id).await?;
+        self.check_server_acl(&room_id, origin).await?;
         let _lock = self.locks.lock(&room_id).await;
         self.heads.forget(&room_id);
         if self.in_dag(pdu.event_id()).await? {
