@@ -27,6 +27,7 @@
 //! `dialect` for the few SQL differences between the backends.
 
 mod account_data;
+mod backfill;
 mod devices;
 mod dialect;
 mod directory;

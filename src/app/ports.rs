@@ -20,6 +20,7 @@ use state_res::signing::KeyPair;
 
 use super::AppState;
 
+mod backfill;
 mod directory;
 mod ephemeral;
 mod membership;

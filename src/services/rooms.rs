@@ -23,6 +23,7 @@
 mod acl;
 mod aliases;
 mod append;
+mod backfill;
 mod builder;
 pub(crate) mod client_event;
 mod context;

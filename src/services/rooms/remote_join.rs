@@ -58,6 +58,10 @@ impl Rooms {
                 .map_err(internal)?;
         }
         let state_before = store_state(&self.database, room_id, None, &state_map).await?;
+        self.database
+            .set_backfill_anchor(room_id, state_before)
+            .await
+            .map_err(internal)?;
         let json = serde_json::to_string(join.json())
             .map_err(|e| MatrixError::internal(format!("serialising a PDU: {e}")))?;
         let member_key = (MEMBER.to_owned(), join.sender().to_owned());
