@@ -14,7 +14,9 @@ CREATE TABLE federation_outbox (
     txn_id TEXT
 );
 
-CREATE INDEX federation_outbox_destination ON federation_outbox (destination, id);
+-- A destination's oldest PDUs or EDUs; the rows of its transaction in flight.
+CREATE INDEX federation_outbox_destination ON federation_outbox (destination, kind, id);
+CREATE INDEX federation_outbox_started ON federation_outbox (destination) WHERE txn_id IS NOT NULL;
 
 -- Per-destination retry state: consecutive failures, when to try again (NULL: now), and the
 -- last successful transaction, so a restarted server continues a backoff.

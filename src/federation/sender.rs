@@ -116,6 +116,15 @@ impl FederationSender {
     /// `origin` contacted us, so it is up: a backoff towards it ends now and its queue is
     /// sent (Synapse does the same).
     pub async fn peer_is_up(&self, origin: &str) {
+        // Read first: most peers are not backed off, and a read costs no write lock.
+        match self.inner.database.destination_retry(origin).await {
+            Ok(retry) if retry.retry_at_ts.is_none() => return,
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(%error, origin, "cannot read a federation backoff");
+                return;
+            }
+        }
         match self.inner.database.clear_destination_backoff(origin).await {
             Ok(true) => self.inner.wake(origin),
             Ok(false) => {}

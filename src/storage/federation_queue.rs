@@ -274,12 +274,11 @@ impl Database {
 
     /// Whether anything is queued for `destination`.
     pub async fn has_outgoing(&self, destination: &str) -> Result<bool, StorageError> {
-        let id: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM federation_outbox WHERE destination = $1 ORDER BY id LIMIT 1",
-        )
-        .bind(destination)
-        .fetch_optional(&self.write)
-        .await?;
+        let id: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM federation_outbox WHERE destination = $1 LIMIT 1")
+                .bind(destination)
+                .fetch_optional(&self.write)
+                .await?;
         Ok(id.is_some())
     }
 
