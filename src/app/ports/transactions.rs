@@ -90,36 +90,37 @@ impl AppState {
         }
     }
 
-    /// Hands an EDU to the service of its type.
+    /// Hands an EDU to the service of its type (`m.typing`, `m.receipt`; others are ignored
+    /// for now). An EDU that fails is dropped: EDUs are not retried.
     async fn receive_edu(&self, origin: &str, edu: &Value) {
         let edu_type = edu
             .get("edu_type")
             .and_then(Value::as_str)
             .unwrap_or_default();
         let content = edu.get("content").unwrap_or(&Value::Null);
-        match edu_type {
-            "m.typing" => self.typing_edu_not_handled_yet(origin, content),
-            "m.receipt" => self.receipt_edu_not_handled_yet(origin, content),
-            _ => tracing::debug!(origin, edu_type, "EDU type ignored"),
+        let result = match edu_type {
+            "m.typing" => {
+                let text = |key: &str| content.get(key).and_then(Value::as_str);
+                let (Some(room_id), Some(user_id)) = (text("room_id"), text("user_id")) else {
+                    return;
+                };
+                let typing = content
+                    .get("typing")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
+                self.typing
+                    .remote_typing(origin, room_id, user_id, typing)
+                    .await
+            }
+            "m.receipt" => self.receipts.remote_receipts(origin, content).await,
+            _ => {
+                tracing::debug!(origin, edu_type, "EDU type not handled yet, ignored");
+                Ok(())
+            }
+        };
+        if let Err(error) = result {
+            tracing::warn!(%error, origin, edu_type, "an EDU could not be applied");
         }
-    }
-
-    /// `m.typing` from another server: not applied yet (the typing service takes local users
-    /// only). A no-op until remote typing is wired.
-    fn typing_edu_not_handled_yet(&self, origin: &str, _content: &Value) {
-        tracing::debug!(
-            origin,
-            "m.typing EDU ignored: remote typing not handled yet"
-        );
-    }
-
-    /// `m.receipt` from another server: not applied yet (the receipts service takes local
-    /// users only). A no-op until remote receipts are wired.
-    fn receipt_edu_not_handled_yet(&self, origin: &str, _content: &Value) {
-        tracing::debug!(
-            origin,
-            "m.receipt EDU ignored: remote receipts not handled yet"
-        );
     }
 }
 
