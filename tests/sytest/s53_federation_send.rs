@@ -316,3 +316,48 @@ async fn inbound_transactions_are_deduplicated_and_checked() {
     let body: Value = response.json().await.expect("body");
     assert_eq!(body["errcode"], "M_UNAUTHORIZED");
 }
+
+#[tokio::test]
+async fn a_backed_off_server_is_left_alone_until_it_contacts_us() {
+    let mut home = tls_server(Backend::Sqlite).await;
+    let mut remote = tls_server(Backend::Sqlite).await;
+    let destination = [remote.server_name.clone()];
+    remote.stop().await;
+    home.stop().await;
+    // A server that failed for a while: ten minutes to wait, kept across restarts.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as i64;
+    home.database()
+        .set_destination_backoff(&remote.server_name, 8, now + 600_000)
+        .await
+        .expect("backoff");
+    home.resume().await;
+    remote.resume().await;
+    for n in 1..=2 {
+        home.federation_sender()
+            .enqueue_pdu(&destination, &pdu(&home, n))
+            .await;
+    }
+    // New items do not cut the backoff short.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(home
+        .database()
+        .has_outgoing(&remote.server_name)
+        .await
+        .expect("queue"));
+    assert!(received(&remote, &home).await.is_empty());
+    // The remote talks to us: it is up, so what we owe it goes now.
+    let (status, body) = federation_request(
+        &remote,
+        &home,
+        Method::PUT,
+        "/_matrix/federation/v1/send/hello",
+        Some(&json!({"pdus": []})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    drained(&home, &remote.server_name, Duration::from_secs(5)).await;
+    assert_eq!(received(&remote, &home).await.concat(), [1, 2]);
+}
