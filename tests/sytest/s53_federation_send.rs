@@ -2,7 +2,8 @@
 //! delivers PDUs and EDUs with `PUT /_matrix/federation/v1/send/{txnId}`, survives a restart
 //! of the sender while the destination is down, delivers each item once and in order, and is
 //! not held up by a destination that hangs; the receiver answers a repeated transaction id
-//! with the stored response and refuses malformed, oversized and unsigned transactions.
+//! with the stored response and refuses malformed, oversized and unsigned transactions; a
+//! message in a room with a member on another server is queued for that server.
 //!
 //! Until the incoming PDU pipeline exists every PDU is answered `{"error": "not handled
 //! yet"}`, keyed by its `event_id` field (the test rooms are unknown to the receiver), so the
@@ -16,7 +17,8 @@ use serde_json::{json, Value};
 use tokio::net::TcpListener;
 
 use crate::harness::federation::federation_request;
-use crate::harness::{client, each_backend, Backend, Options, TestServer};
+use crate::harness::rooms::{call, create_room, encode, send_message};
+use crate::harness::{client, each_backend, register, Backend, Options, TestServer};
 
 async fn tls_server(backend: Backend) -> TestServer {
     TestServer::start_with(Options {
@@ -360,4 +362,46 @@ async fn a_backed_off_server_is_left_alone_until_it_contacts_us() {
     assert_eq!(status, 200, "{body}");
     drained(&home, &remote.server_name, Duration::from_secs(5)).await;
     assert_eq!(received(&remote, &home).await.concat(), [1, 2]);
+}
+
+#[tokio::test]
+async fn events_of_a_shared_room_go_to_the_other_servers_members() {
+    let registration = |backend| Options {
+        tls: true,
+        enable_registration: true,
+        backend,
+        ..Options::default()
+    };
+    let home = TestServer::start_with(registration(Backend::Sqlite)).await;
+    let remote = TestServer::start_with(registration(Backend::Sqlite)).await;
+    let alice = register(&home, "alice", "secret-alice").await;
+    let bob = register(&remote, "bob", "secret-bob").await;
+    let room_id = create_room(&home, &alice, json!({"preset": "public_chat"})).await;
+    let path = format!(
+        "/_matrix/client/v3/join/{}?server_name={}",
+        encode(&room_id),
+        encode(&home.server_name)
+    );
+    let (status, body) = call(&remote, &bob, Method::POST, &path, Some(&json!({}))).await;
+    assert_eq!(status, 200, "{body}");
+
+    let event_id = send_message(&home, &alice, &room_id, "hello, remote").await;
+    drained(&home, &remote.server_name, Duration::from_secs(10)).await;
+    // The remote knows the room, so it keys its answer by the event id it computes itself.
+    let transactions = remote
+        .database()
+        .inbound_transactions(&home.server_name)
+        .await
+        .expect("inbound");
+    let keyed = transactions.iter().any(|t| {
+        let response: Value = serde_json::from_str(&t.response_json).expect("response");
+        response["pdus"].get(&event_id).is_some()
+    });
+    assert!(keyed, "{event_id} not in {transactions:?}");
+    // Nothing is queued for ourselves.
+    assert!(!home
+        .database()
+        .has_outgoing(&home.server_name)
+        .await
+        .expect("queue"));
 }
