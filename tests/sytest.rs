@@ -42,6 +42,8 @@ mod s49_server_keys;
 mod s50_federation_keys;
 #[path = "sytest/s51_federation_queries.rs"]
 mod s51_federation_queries;
+#[path = "sytest/s53_federation_send.rs"]
+mod s53_federation_send;
 #[path = "sytest/s54_federation_join.rs"]
 mod s54_federation_join;
 #[path = "sytest/s55_federation_invite.rs"]

@@ -13,6 +13,7 @@ pub mod query;
 pub mod server_discovery;
 pub mod server_implementation;
 pub mod server_keys;
+pub mod transactions;
 pub mod x_matrix;
 
 use std::sync::Arc;
@@ -26,10 +27,17 @@ pub use membership::MembershipPort;
 pub use query::QueryPort;
 pub use server_discovery::ServerDiscoveryPort;
 pub use server_keys::{NotaryPort, ServerKeysPort};
+pub use transactions::TransactionsPort;
 
 /// Every port the server-server routes need, implemented by the engine.
 pub trait FederationPorts:
-    ServerKeysPort + ServerDiscoveryPort + ServerAuthPort + NotaryPort + QueryPort + MembershipPort
+    ServerKeysPort
+    + ServerDiscoveryPort
+    + ServerAuthPort
+    + NotaryPort
+    + QueryPort
+    + MembershipPort
+    + TransactionsPort
 {
 }
 
@@ -40,6 +48,7 @@ impl<P> FederationPorts for P where
         + NotaryPort
         + QueryPort
         + MembershipPort
+        + TransactionsPort
 {
 }
 
@@ -82,6 +91,11 @@ pub fn router<P: FederationPorts>(backend: Arc<P>) -> Router {
         server_discovery::get_well_known::handler::<P>,
     );
     let router = membership_routes::<P>(router);
+    let router = mount(
+        router,
+        &transactions::send_transaction::ENDPOINT,
+        transactions::send_transaction::handler::<P>,
+    );
     router.with_state(backend)
 }
 

@@ -27,6 +27,7 @@ mod membership;
 mod rooms;
 mod server_server;
 mod sync;
+mod transactions;
 
 /// The room version new rooms get, advertised in `m.room_versions` (Synapse's default).
 pub const DEFAULT_ROOM_VERSION: &str = crate::services::rooms::DEFAULT_ROOM_VERSION.id;
