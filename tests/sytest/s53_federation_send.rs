@@ -29,7 +29,8 @@ async fn tls_server(backend: Backend) -> TestServer {
     .await
 }
 
-/// A room-version-1 style PDU with an `event_id` field (its content is not checked yet).
+/// A room-version-1 style PDU with an `event_id` field, of a room the receiver is not in (so
+/// each is answered with an error: these tests are about the transport).
 fn pdu(origin: &TestServer, n: usize) -> Value {
     json!({
         "event_id": format!("$e{n}:{}", origin.server_name),
@@ -76,7 +77,7 @@ async fn received(receiver: &TestServer, sender: &TestServer) -> Vec<Vec<usize>>
             let response: Value = serde_json::from_str(&t.response_json).expect("response");
             let pdus = response["pdus"].as_object().expect("pdus");
             for result in pdus.values() {
-                assert_eq!(result, &json!({"error": "not handled yet"}));
+                assert!(result["error"].is_string(), "{result}");
             }
             let mut numbers = numbers(pdus.keys());
             numbers.sort_unstable();
@@ -221,10 +222,8 @@ async fn inbound_transactions_are_deduplicated_and_checked() {
     let (status, first) = federation_request(&home, &remote, Method::PUT, path, Some(&body)).await;
     assert_eq!(status, 200, "{first}");
     let event_id = format!("$e1:{}", home.server_name);
-    assert_eq!(
-        first,
-        json!({"pdus": {event_id: {"error": "not handled yet"}}})
-    );
+    assert!(first["pdus"][&event_id]["error"].is_string(), "{first}");
+    assert_eq!(first["pdus"].as_object().map(|p| p.len()), Some(1), "{first}");
     // The same id again, even with other PDUs: the stored response, nothing processed.
     let other = json!({"origin": home.server_name, "origin_server_ts": 2, "pdus": [pdu(&home, 2)]});
     let (status, again) = federation_request(&home, &remote, Method::PUT, path, Some(&other)).await;

@@ -8,7 +8,9 @@ use state_res::pdu::event_id_for;
 use state_res::room_version::RoomVersion;
 
 use crate::app::AppState;
+use crate::federation::event_checks::check_pdu;
 use crate::services::now_ms;
+use crate::services::rooms::Received;
 
 impl TransactionsPort for AppState {
     async fn receive_transaction(
@@ -57,10 +59,36 @@ impl TransactionsPort for AppState {
 }
 
 impl AppState {
-    /// Runs one PDU of a transaction through the incoming PDU pipeline: its event id, or why
-    /// it was not accepted.
-    async fn receive_pdu(&self, _origin: &str, _pdu: &Value) -> Result<String, String> {
-        Err("not handled yet".into())
+    /// Runs one PDU of a transaction through the checks on receipt (spec § "Checks performed
+    /// on receipt of a PDU": format, signatures and hashes in `event_checks`, the rest in the
+    /// room engine): its event id, or why it was dropped, rejected or soft-failed.
+    async fn receive_pdu(&self, origin: &str, pdu: &Value) -> Result<String, String> {
+        let Some(object) = pdu.as_object() else {
+            return Err("The PDU is not a JSON object".to_owned());
+        };
+        let room_id = object
+            .get("room_id")
+            .and_then(Value::as_str)
+            .ok_or("The PDU has no room_id")?;
+        let version = self
+            .rooms
+            .known_version(room_id)
+            .await
+            .map_err(|e| e.error)?;
+        let checked = check_pdu(&self.key_ring, object.clone(), &version)
+            .await
+            .map_err(|e| e.to_string())?;
+        let event_id = checked.pdu.event_id().to_owned();
+        match self
+            .rooms
+            .receive_pdu(origin, &checked.pdu, &self.remote())
+            .await
+            .map_err(|e| e.error)?
+        {
+            Received::Accepted | Received::AlreadyKnown => Ok(event_id),
+            Received::Rejected(reason) => Err(format!("Rejected: {reason}")),
+            Received::SoftFailed(reason) => Err(format!("Soft-failed: {reason}")),
+        }
     }
 
     /// The key of a PDU in the response: its event id, computed from the PDU in room versions

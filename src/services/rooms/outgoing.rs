@@ -12,6 +12,11 @@ const MEMBER: &str = "m.room.member";
 impl Rooms {
     /// Queues the committed `pdu` for the room's other servers (nothing without a sender).
     pub(super) async fn send_to_servers(&self, pdu: &Pdu) {
+        self.send_to_servers_except(pdu, None).await;
+    }
+
+    /// [`Self::send_to_servers`], leaving out `except` (the server the event came from).
+    pub(super) async fn send_to_servers_except(&self, pdu: &Pdu, except: Option<&str>) {
         let Some(sender) = &self.federation_sender else {
             return;
         };
@@ -22,7 +27,8 @@ impl Rooms {
                 return;
             }
         };
-        let destinations = destinations(&self.server_name, joined, pdu);
+        let mut destinations = destinations(&self.server_name, joined, pdu);
+        destinations.retain(|server| Some(server.as_str()) != except);
         if !destinations.is_empty() {
             sender
                 .enqueue_pdu(&destinations, &Value::Object(pdu.json().clone()))

@@ -82,10 +82,12 @@ impl Rooms {
                 current_state: None,
             },
         };
-        self.database
-            .persist_remote_event(&write)
-            .await
-            .map_err(internal)?;
+        match self.database.persist_remote_event(&write).await {
+            Ok(_) => {}
+            // The resident server's copy arrived first (a /send racing the send_join answer).
+            Err(crate::storage::StorageError::Conflict(_)) => return Ok(()),
+            Err(error) => return Err(internal(error)),
+        }
         let members: Vec<(String, String, String)> = state
             .iter()
             .filter(|pdu| pdu.event_type() == MEMBER && pdu.state_key() != Some(join.sender()))
