@@ -91,7 +91,7 @@ impl Synapse {
             .or_else(|_| std::fs::read_to_string(self.dir.path().join("stderr.log")))
             .unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(40)..].join("\n")
+        lines[lines.len().saturating_sub(80)..].join("\n")
     }
 
     /// Registers `localpart` (open registration, `m.login.dummy`), returning its session.
