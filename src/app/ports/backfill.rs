@@ -9,6 +9,8 @@ use crate::services::rooms::RemoteEvents;
 
 /// Events asked for at least, whatever page size the client wants.
 pub(super) const BACKFILL_MINIMUM: u32 = 50;
+/// Backfill requests one `/messages` page may make.
+pub(super) const BACKFILL_ROUNDS: usize = 3;
 /// The most asked for at once (Synapse serves at most 100).
 const BACKFILL_MAXIMUM: u32 = 100;
 

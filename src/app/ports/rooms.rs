@@ -14,7 +14,7 @@ use client_api::{
 };
 use serde_json::{Map, Value};
 
-use super::backfill::BACKFILL_MINIMUM;
+use super::backfill::{BACKFILL_MINIMUM, BACKFILL_ROUNDS};
 use crate::app::AppState;
 
 impl RoomCreationPort for AppState {
@@ -178,18 +178,26 @@ impl RoomParticipationPort for AppState {
     ) -> Result<get_room_events::Response, MatrixError> {
         let backwards = request.dir == get_room_events::Dir::Backward;
         let limit = request.limit.unwrap_or(10);
-        let answer = self
+        let mut answer = self
             .rooms
             .room_messages(user, room_id, request.clone())
             .await?;
-        if !backwards || answer.end.is_some() {
-            return Ok(answer);
+        // While the local history runs out before the page is full, fetch older events from
+        // the room's other servers (a few rounds at most per page).
+        for _ in 0..BACKFILL_ROUNDS {
+            let short = (answer.chunk.len() as u32) < limit;
+            if !backwards || answer.end.is_some() || !short {
+                break;
+            }
+            if self.backfill(room_id, limit.max(BACKFILL_MINIMUM)).await? == 0 {
+                break;
+            }
+            answer = self
+                .rooms
+                .room_messages(user, room_id, request.clone())
+                .await?;
         }
-        // The local history ran out: fetch older events from the room's other servers.
-        if self.backfill(room_id, limit.max(BACKFILL_MINIMUM)).await? == 0 {
-            return Ok(answer);
-        }
-        self.rooms.room_messages(user, room_id, request).await
+        Ok(answer)
     }
 
     async fn event_context(
