@@ -227,7 +227,7 @@ async fn synapse_membership_becomes(
     wanted: &str,
 ) -> bool {
     let path = room_path(
-        &room_id,
+        room_id,
         &format!("state/m.room.member/{}", encode(user_id)),
     );
     for _ in 0..60 {
