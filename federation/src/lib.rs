@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod endpoint;
 mod error;
+pub mod events;
 pub mod query;
 pub mod server_discovery;
 pub mod server_implementation;
@@ -21,18 +22,19 @@ use axum::Router;
 pub use auth::{Origin, ServerAuthPort};
 pub use endpoint::{mount, Auth, Endpoint};
 pub use error::MatrixError;
+pub use events::EventsPort;
 pub use query::QueryPort;
 pub use server_discovery::ServerDiscoveryPort;
 pub use server_keys::{NotaryPort, ServerKeysPort};
 
 /// Every port the server-server routes need, implemented by the engine.
 pub trait FederationPorts:
-    ServerKeysPort + ServerDiscoveryPort + ServerAuthPort + NotaryPort + QueryPort
+    ServerKeysPort + ServerDiscoveryPort + ServerAuthPort + NotaryPort + QueryPort + EventsPort
 {
 }
 
 impl<P> FederationPorts for P where
-    P: ServerKeysPort + ServerDiscoveryPort + ServerAuthPort + NotaryPort + QueryPort
+    P: ServerKeysPort + ServerDiscoveryPort + ServerAuthPort + NotaryPort + QueryPort + EventsPort
 {
 }
 
@@ -74,5 +76,6 @@ pub fn router<P: FederationPorts>(backend: Arc<P>) -> Router {
         &server_discovery::get_well_known::ENDPOINT,
         server_discovery::get_well_known::handler::<P>,
     );
+    let router = events::mount_all(router);
     router.with_state(backend)
 }
