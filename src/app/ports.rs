@@ -22,6 +22,7 @@ use super::AppState;
 
 mod directory;
 mod ephemeral;
+mod events;
 mod rooms;
 mod server_server;
 mod sync;

@@ -61,7 +61,7 @@ impl QueryPort for AppState {
 }
 
 /// A client-API error of a shared service, as the federation API answers it.
-fn from_client(error: client_api::MatrixError) -> MatrixError {
+pub(super) fn from_client(error: client_api::MatrixError) -> MatrixError {
     let status =
         StatusCode::from_u16(error.status.as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     MatrixError::new(status, error.errcode, error.error)
