@@ -42,5 +42,7 @@ mod s49_server_keys;
 mod s50_federation_keys;
 #[path = "sytest/s51_federation_queries.rs"]
 mod s51_federation_queries;
+#[path = "sytest/s52_federation_reads.rs"]
+mod s52_federation_reads;
 #[path = "sytest/s90_nio.rs"]
 mod s90_nio;
