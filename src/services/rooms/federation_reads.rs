@@ -18,6 +18,8 @@
 
 mod access;
 mod dag;
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashSet;
 
