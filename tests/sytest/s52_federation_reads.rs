@@ -143,46 +143,95 @@ fn world_readable_room() -> Value {
     })
 }
 
+/// A `world_readable` room on `home` (alice, and bob who joined after the join rules were
+/// set, so they are in an auth chain), a second server `reader` with no user in it, and the
+/// room's events: `m1, name1, m2, name2, m3, m4, m5` (messages and two `m.room.name` events).
+struct Fixture {
+    home: TestServer,
+    reader: TestServer,
+    alice: Session,
+    room_id: String,
+    /// `room_id` percent-encoded.
+    room: String,
+    m: [String; 5],
+    name1: String,
+    name2: String,
+    /// The current state: `(type, state_key, event_id)`.
+    state: Vec<(String, String, String)>,
+    create: String,
+    power_levels: String,
+    join_rules: String,
+    /// alice's join.
+    join: String,
+}
+
+async fn fixture(backend: Backend) -> Fixture {
+    let home = tls_server(backend).await;
+    let reader = tls_server(Backend::Sqlite).await;
+    let alice = register(&home, "alice", "secret-alice").await;
+    let alice_id = format!("@alice:{}", home.server_name);
+    let room_id = create_room(&home, &alice, world_readable_room()).await;
+    let bob = register(&home, "bob", "secret-bob").await;
+    let (status, body) = membership(&home, &bob, &room_id, "join", json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    let m1 = send_message(&home, &alice, &room_id, "one").await;
+    let name1 = put_state_id(
+        &home,
+        &alice,
+        &room_id,
+        "m.room.name",
+        json!({"name": "First"}),
+    )
+    .await;
+    let m2 = send_message(&home, &alice, &room_id, "two").await;
+    let name2 = put_state_id(
+        &home,
+        &alice,
+        &room_id,
+        "m.room.name",
+        json!({"name": "Second"}),
+    )
+    .await;
+    let m3 = send_message(&home, &alice, &room_id, "three").await;
+    let m4 = send_message(&home, &alice, &room_id, "four").await;
+    let m5 = send_message(&home, &alice, &room_id, "five").await;
+    let state = state_ids(&home, &alice, &room_id).await;
+    Fixture {
+        create: state_event(&state, "m.room.create", ""),
+        power_levels: state_event(&state, "m.room.power_levels", ""),
+        join_rules: state_event(&state, "m.room.join_rules", ""),
+        join: state_event(&state, "m.room.member", &alice_id),
+        room: encode(&room_id),
+        home,
+        reader,
+        alice,
+        room_id,
+        m: [m1, m2, m3, m4, m5],
+        name1,
+        name2,
+        state,
+    }
+}
+
 #[tokio::test]
-async fn a_world_readable_room_is_read_by_another_server() {
+async fn another_server_reads_an_event_and_the_state_before_events() {
     each_backend(|backend| async move {
-        let home = tls_server(backend).await;
-        let reader = tls_server(Backend::Sqlite).await;
-        let alice = register(&home, "alice", "secret-alice").await;
-        let alice_id = format!("@alice:{}", home.server_name);
-        let room_id = create_room(&home, &alice, world_readable_room()).await;
-        // A second member, so the join rules are in an auth chain (of bob's join, which is in the
-        // state).
-        let bob = register(&home, "bob", "secret-bob").await;
-        let (status, body) = membership(&home, &bob, &room_id, "join", json!({})).await;
-        assert_eq!(status, 200, "{body}");
-        let m1 = send_message(&home, &alice, &room_id, "one").await;
-        let name1 = put_state_id(
-            &home,
-            &alice,
-            &room_id,
-            "m.room.name",
-            json!({"name": "First"}),
-        )
-        .await;
-        let m2 = send_message(&home, &alice, &room_id, "two").await;
-        let name2 = put_state_id(
-            &home,
-            &alice,
-            &room_id,
-            "m.room.name",
-            json!({"name": "Second"}),
-        )
-        .await;
-        let m3 = send_message(&home, &alice, &room_id, "three").await;
-        let m4 = send_message(&home, &alice, &room_id, "four").await;
-        let m5 = send_message(&home, &alice, &room_id, "five").await;
-        let state = state_ids(&home, &alice, &room_id).await;
-        let create = state_event(&state, "m.room.create", "");
-        let power_levels = state_event(&state, "m.room.power_levels", "");
-        let join_rules = state_event(&state, "m.room.join_rules", "");
-        let join = state_event(&state, "m.room.member", &alice_id);
-        let room = encode(&room_id);
+        let Fixture {
+            home,
+            reader,
+            alice: _,
+            room_id,
+            room,
+            m,
+            name1,
+            name2,
+            state,
+            create,
+            power_levels,
+            join_rules,
+            join,
+        } = fixture(backend).await;
+        let [m1, _, m3, _, _] = m;
 
         // One event, as a transaction of one PDU.
         let (status, body) = fget(
@@ -282,6 +331,29 @@ async fn a_world_readable_room_is_read_by_another_server() {
         )
         .await;
         assert_eq!(at_create, json!({"pdu_ids": [], "auth_chain_ids": []}));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn another_server_reads_auth_chains_and_backfills_deepest_first() {
+    each_backend(|backend| async move {
+        let Fixture {
+            home,
+            reader,
+            alice: _,
+            room_id: _,
+            room,
+            m,
+            name1: _,
+            name2: _,
+            state,
+            create,
+            power_levels,
+            join_rules: _,
+            join,
+        } = fixture(backend).await;
+        let [m1, m2, m3, m4, m5] = m;
 
         // The auth chain of a message: create, power levels, the sender's join (recursively).
         let (status, auth) = fget(
@@ -339,6 +411,29 @@ async fn a_world_readable_room_is_read_by_another_server() {
         assert_eq!(all_ids.last(), Some(&create), "back to the create event");
         // Every event: the state's, the first name it replaced, and the five messages.
         assert_eq!(all_ids.len(), state.len() + 6, "every event of the room");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn another_server_gets_the_missing_events_between_what_it_has_and_saw() {
+    each_backend(|backend| async move {
+        let Fixture {
+            home,
+            reader,
+            alice: _,
+            room_id: _,
+            room,
+            m,
+            name1: _,
+            name2,
+            state: _,
+            create: _,
+            power_levels: _,
+            join_rules: _,
+            join: _,
+        } = fixture(backend).await;
+        let [m1, m2, m3, m4, m5] = m;
 
         // Missing events: between what the reader has and what it saw, oldest first.
         let (status, gap) = missing(&reader, &home, &room, &m2, &m5, json!({})).await;
@@ -349,11 +444,13 @@ async fn a_world_readable_room_is_read_by_another_server() {
         );
         let (_, limited) = missing(&reader, &home, &room, &m1, &m5, json!({"limit": 2})).await;
         assert_eq!(ids_of(&limited["events"]), vec![m3.clone(), m4.clone()]);
-        let m3_depth = pdus
-            .iter()
-            .find(|p| event_id_of(p) == m3)
-            .and_then(|p| p["depth"].as_i64())
-            .expect("m3 depth");
+        let (_, m3_event) = fget(
+            &reader,
+            &home,
+            &format!("/_matrix/federation/v1/event/{}", encode(&m3)),
+        )
+        .await;
+        let m3_depth = m3_event["pdus"][0]["depth"].as_i64().expect("m3 depth");
         let (_, deep) = missing(
             &reader,
             &home,
@@ -364,6 +461,29 @@ async fn a_world_readable_room_is_read_by_another_server() {
         )
         .await;
         assert_eq!(ids_of(&deep["events"]), vec![m3.clone(), m4.clone()]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn unknown_events_are_404_and_malformed_or_unsigned_requests_refused() {
+    each_backend(|backend| async move {
+        let Fixture {
+            home,
+            reader,
+            alice,
+            room_id: _,
+            room,
+            m,
+            name1: _,
+            name2: _,
+            state: _,
+            create: _,
+            power_levels: _,
+            join_rules: _,
+            join: _,
+        } = fixture(backend).await;
+        let [m1, _, _, _, _] = m;
 
         // Unknown events, and events named under another room, are 404.
         let unknown = "$unknownunknownunknownunknownunknownunknow";
@@ -495,7 +615,7 @@ async fn a_room_is_refused_to_servers_without_members_unless_world_readable() {
 }
 
 #[tokio::test]
-async fn history_hidden_from_a_server_is_withheld_by_id_and_redacted_in_backfill() {
+async fn history_hidden_from_a_server_is_served_redacted() {
     each_backend(|backend| async move {
         let home = tls_server(backend).await;
         let reader = tls_server(Backend::Sqlite).await;
@@ -538,11 +658,10 @@ async fn history_hidden_from_a_server_is_withheld_by_id_and_redacted_in_backfill
             &format!("/_matrix/federation/v1/event/{}", encode(&secret)),
         )
         .await;
-        assert_eq!(
-            (status, &body["errcode"]),
-            (404, &json!("M_NOT_FOUND")),
-            "{body}"
-        );
+        // Sent while only joined members could see it: the reader gets the redacted form.
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["pdus"][0]["content"], json!({}), "{body}");
+        assert_eq!(event_id_of(&body["pdus"][0]), secret);
         let (status, body) = fget(
             &reader,
             &home,

@@ -64,8 +64,8 @@ fn event_not_found() -> MatrixError {
 }
 
 impl Rooms {
-    /// `GET /event/{eventId}`: the event as a PDU; 404 if unknown or hidden from `origin` by
-    /// history visibility, 403 if `origin` may not read its room.
+    /// `GET /event/{eventId}`: the event as a PDU (redacted if history visibility hides it
+    /// from `origin`); 404 if unknown, 403 if `origin` may not read its room.
     #[instrument(skip_all, fields(origin, event_id))]
     pub(crate) async fn federation_event(
         &self,
@@ -81,10 +81,8 @@ impl Rooms {
             .ok_or_else(event_not_found)?;
         let access = self.server_access(origin, &event.room_id).await?;
         let events = [event];
-        if !self.hidden_from(&access, &events).await?.is_empty() {
-            return Err(event_not_found());
-        }
-        let mut pdus = self.serve_pdus(&events, &HashSet::new()).await?;
+        let hidden = self.hidden_from(&access, &events).await?;
+        let mut pdus = self.serve_pdus(&events, &hidden).await?;
         pdus.pop().ok_or_else(event_not_found)
     }
 

@@ -8,9 +8,11 @@
 //!   otherwise 403 `M_FORBIDDEN`; an unknown room is 404 `M_NOT_FOUND`;
 //! - **events**: an event whose history visibility (in the state after it) is `joined` or
 //!   `invited` is hidden unless one of the server's users was joined (or, for `invited`,
-//!   invited) then ([`server_can_see_event`]). Hidden events are 404 by id and served redacted
-//!   in backfill and missing events (as Synapse, so the requester's DAG stays connected).
-//!   Outliers and events without known state count as visible.
+//!   invited) then ([`server_can_see_event`]). Hidden events are served redacted, by id as in
+//!   backfill and missing events (Synapse's `filter_events_for_server` with its default
+//!   `redact=True`): the requester learns the event's type, sender and place in the DAG, not
+//!   its content, and its DAG stays connected. Outliers and events without known state count
+//!   as visible.
 
 use std::collections::{HashMap, HashSet};
 
