@@ -4,7 +4,8 @@
 //! server and authenticated by the room's server with the reader's key fetched over TLS.
 //!
 //! The reading server has no user in these rooms (joins over federation come later), so it
-//! reads only what is `world_readable`; everything else is 403.
+//! reads only what is `world_readable`, and only while the room's server ACL allows it;
+//! everything else is 403.
 
 use std::collections::HashSet;
 
@@ -561,7 +562,7 @@ async fn unknown_events_are_404_and_malformed_or_unsigned_requests_refused() {
 }
 
 #[tokio::test]
-async fn a_room_is_refused_to_servers_without_members_unless_world_readable() {
+async fn servers_without_members_or_denied_by_the_acl_are_refused() {
     each_backend(|backend| async move {
         let home = tls_server(backend).await;
         let reader = tls_server(Backend::Sqlite).await;
@@ -610,6 +611,35 @@ async fn a_room_is_refused_to_servers_without_members_unless_world_readable() {
         )
         .await;
         assert_eq!(status, 200, "{body}");
+
+        // A server the room's ACL denies (by host, any port) reads nothing.
+        let host = reader
+            .server_name
+            .rsplit_once(':')
+            .map_or("", |(host, _)| host);
+        put_state_id(
+            &home,
+            &alice,
+            &room_id,
+            "m.room.server_acl",
+            json!({"allow": ["*"], "deny": [host]}),
+        )
+        .await;
+        for path in [
+            format!("/_matrix/federation/v1/event/{event}"),
+            format!("/_matrix/federation/v1/backfill/{room}?v={event}&limit=10"),
+        ] {
+            let (status, body) = fget(&reader, &home, &path).await;
+            assert_eq!(
+                (status, &body["errcode"]),
+                (403, &json!("M_FORBIDDEN")),
+                "{path}: {body}"
+            );
+            assert!(
+                body["error"].as_str().is_some_and(|e| e.contains("ACL")),
+                "{body}"
+            );
+        }
     })
     .await;
 }

@@ -2,10 +2,12 @@
 //! must be in the room or the history visible to it; Synapse's `assert_host_in_room` and
 //! `filter_events_for_server`):
 //!
-//! - **room**: the requesting server has a user joined to the room in its current state, or
-//!   the room's current history visibility is `world_readable` (an exemption Synapse does not
-//!   make; it lets servers peek at public history and is what `/state` answers clients too);
-//!   otherwise 403 `M_FORBIDDEN`; an unknown room is 404 `M_NOT_FOUND`;
+//! - **room**: the room's server ACL (`m.room.server_acl` in the current state) allows the
+//!   requesting server (server-server § "Server Access Control Lists (ACLs)"; applied to every
+//!   read here, `/event` included), and the server has a user joined to the room in its
+//!   current state or the room's current history visibility is `world_readable` (an exemption
+//!   Synapse does not make; it lets servers peek at public history, as clients may); otherwise
+//!   403 `M_FORBIDDEN`; an unknown room is 404 `M_NOT_FOUND`;
 //! - **events**: an event whose history visibility (in the state after it) is `joined` or
 //!   `invited` is hidden unless one of the server's users was joined (or, for `invited`,
 //!   invited) then ([`server_can_see_event`]). Hidden events are served redacted, by id as in
@@ -18,6 +20,7 @@ use std::collections::{HashMap, HashSet};
 
 use client_api::MatrixError;
 use state_res::ids::check_room_id;
+use state_res::server_acl::is_server_allowed;
 
 use super::super::errors::unknown_room;
 use super::super::history::text;
@@ -27,6 +30,7 @@ use crate::services::internal;
 use crate::storage::{StateGroupId, StoredEvent};
 
 const HISTORY_VISIBILITY: &str = "m.room.history_visibility";
+const SERVER_ACL: &str = "m.room.server_acl";
 const MEMBER: &str = "m.room.member";
 
 /// Member keys asked per state query (two bind parameters each, well below both backends'
@@ -54,6 +58,25 @@ impl Rooms {
             .await
             .map_err(internal)?
             .ok_or_else(unknown_room)?;
+        let group = db
+            .room_current_state_group(room_id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(unknown_room)?;
+        let keys = [(SERVER_ACL, ""), (HISTORY_VISIBILITY, "")];
+        let state = db
+            .load_state_key_events(group, &keys)
+            .await
+            .map_err(internal)?;
+        let content = |event_type: &str| {
+            let key = (event_type.to_owned(), String::new());
+            state.get(&key).map(StoredEvent::content)
+        };
+        if !is_server_allowed(content(SERVER_ACL).as_ref(), origin) {
+            return Err(MatrixError::forbidden(format!(
+                "{origin} is denied by the room's server ACL"
+            )));
+        }
         let memberships = db
             .server_memberships(room_id, origin)
             .await
@@ -61,16 +84,13 @@ impl Rooms {
         let access = ServerAccess {
             users: memberships.iter().map(|m| m.user_id.clone()).collect(),
         };
-        if memberships.iter().any(|m| m.membership == "join") {
-            return Ok(access);
-        }
-        let group = db
-            .room_current_state_group(room_id)
-            .await
-            .map_err(internal)?
-            .ok_or_else(unknown_room)?;
-        let visibility = self.history_visibility_in(group).await?;
-        if visibility.as_deref() == Some("world_readable") {
+        let visibility = content(HISTORY_VISIBILITY);
+        let visibility = visibility
+            .as_ref()
+            .and_then(|content| text(content, "history_visibility"));
+        if memberships.iter().any(|m| m.membership == "join")
+            || visibility == Some("world_readable")
+        {
             Ok(access)
         } else {
             Err(MatrixError::forbidden(format!(
