@@ -50,12 +50,14 @@ pub struct ReasonRequest {
 
 /// What the membership handlers need from the engine.
 pub trait RoomMembershipPort: Send + Sync + 'static {
-    /// Joins the caller to a room (by id or local alias) and returns its id.
+    /// Joins the caller to a room (by id or alias) and returns its id; `via` names servers to
+    /// join through when this server is not in the room.
     fn join_room(
         &self,
         user: &ClientUser,
         room_id_or_alias: &str,
         reason: Option<String>,
+        via: &[String],
     ) -> impl Future<Output = Result<String, MatrixError>> + Send;
 
     /// The caller knocks on a room (by id or alias) and returns its id.

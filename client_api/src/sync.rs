@@ -80,7 +80,7 @@ pub struct PresenceEvent {
 }
 
 /// A stripped state event (invite and knock state).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StrippedStateEvent {
     /// The content.
     pub content: Value,

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod endpoint;
 mod error;
 pub mod events;
+pub mod membership;
 pub mod query;
 pub mod server_discovery;
 pub mod server_implementation;
@@ -23,18 +24,31 @@ pub use auth::{Origin, ServerAuthPort};
 pub use endpoint::{mount, Auth, Endpoint};
 pub use error::MatrixError;
 pub use events::EventsPort;
+pub use membership::MembershipPort;
 pub use query::QueryPort;
 pub use server_discovery::ServerDiscoveryPort;
 pub use server_keys::{NotaryPort, ServerKeysPort};
 
 /// Every port the server-server routes need, implemented by the engine.
 pub trait FederationPorts:
-    ServerKeysPort + ServerDiscoveryPort + ServerAuthPort + NotaryPort + QueryPort + EventsPort
+    ServerKeysPort
+    + ServerDiscoveryPort
+    + ServerAuthPort
+    + NotaryPort
+    + QueryPort
+    + MembershipPort
+    + EventsPort
 {
 }
 
 impl<P> FederationPorts for P where
-    P: ServerKeysPort + ServerDiscoveryPort + ServerAuthPort + NotaryPort + QueryPort + EventsPort
+    P: ServerKeysPort
+        + ServerDiscoveryPort
+        + ServerAuthPort
+        + NotaryPort
+        + QueryPort
+        + MembershipPort
+        + EventsPort
 {
 }
 
@@ -77,5 +91,21 @@ pub fn router<P: FederationPorts>(backend: Arc<P>) -> Router {
         server_discovery::get_well_known::handler::<P>,
     );
     let router = events::mount_all(router);
+    let router = membership_routes::<P>(router);
     router.with_state(backend)
+}
+
+/// The membership handshakes (`membership`).
+fn membership_routes<P: FederationPorts>(router: Router<Arc<P>>) -> Router<Arc<P>> {
+    use membership::{invite, make_membership, send_join, send_leave};
+    let router = mount(router, &invite::V2, invite::v2::<P>);
+    let router = mount(router, &invite::V1, invite::v1::<P>);
+    let router = mount(router, &make_membership::JOIN, make_membership::join::<P>);
+    let router = mount(router, &make_membership::LEAVE, make_membership::leave::<P>);
+    let router = mount(router, &make_membership::KNOCK, make_membership::knock::<P>);
+    let router = mount(router, &send_join::V2, send_join::v2::<P>);
+    let router = mount(router, &send_join::V1, send_join::v1::<P>);
+    let router = mount(router, &send_join::KNOCK, send_join::knock::<P>);
+    let router = mount(router, &send_leave::V2, send_leave::v2::<P>);
+    mount(router, &send_leave::V1, send_leave::v1::<P>)
 }

@@ -291,3 +291,16 @@ fn extra_roots(config: &FederationConfig) -> Result<Vec<reqwest::Certificate>, C
     }
     Ok(roots)
 }
+
+/// `segment` percent-encoded for a URL path (everything but the unreserved characters).
+pub fn path_segment(segment: &str) -> String {
+    let mut encoded = String::with_capacity(segment.len());
+    for byte in segment.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}

@@ -32,6 +32,7 @@ mod errors;
 pub(crate) mod federation_reads;
 mod filter;
 mod forget;
+mod handshake;
 mod head;
 mod head_cache;
 mod history;
@@ -42,6 +43,11 @@ mod messages;
 mod presets;
 mod profile;
 mod read;
+mod receive;
+mod remote;
+mod remote_invite;
+mod remote_join;
+mod resolver;
 mod send;
 mod serve;
 mod tokens;
@@ -58,6 +64,10 @@ use std::sync::Arc;
 
 use crate::services::notifier::Notifier;
 use crate::storage::Database;
+
+pub use self::receive::Received;
+pub use self::remote::{NoRemote, RemoteEvents};
+pub use self::remote_invite::{InviteSigner, STRIPPED_STATE_TYPES};
 
 use self::head_cache::HeadCache;
 use self::locks::RoomLocks;

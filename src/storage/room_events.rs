@@ -123,7 +123,7 @@ impl Database {
         if let Some(txn) = &write.transaction {
             insert_transaction(&mut tx, txn, event.event_id).await?;
         }
-        insert_links(&mut tx, write).await?;
+        insert_links(&mut tx, event, write.redacts, write.replaces_state).await?;
         tx.commit().await?;
         Ok(PersistedEvent {
             stream_position,
@@ -132,7 +132,10 @@ impl Database {
     }
 }
 
-async fn insert_room(conn: &mut AnyConnection, room: &NewRoom<'_>) -> Result<(), StorageError> {
+pub(super) async fn insert_room(
+    conn: &mut AnyConnection,
+    room: &NewRoom<'_>,
+) -> Result<(), StorageError> {
     sqlx::query(
         "INSERT INTO rooms (room_id, room_version, creator, created_ts) VALUES ($1, $2, $3, $4)",
     )
@@ -146,7 +149,7 @@ async fn insert_room(conn: &mut AnyConnection, room: &NewRoom<'_>) -> Result<(),
 }
 
 /// The event replaces its `prev_events` among the room's forward extremities.
-async fn advance_extremities(
+pub(super) async fn advance_extremities(
     conn: &mut AnyConnection,
     event: &NewEvent<'_>,
     prev_events: &[String],
@@ -166,7 +169,7 @@ async fn advance_extremities(
     Ok(())
 }
 
-async fn upsert_membership(
+pub(super) async fn upsert_membership(
     conn: &mut AnyConnection,
     event: &NewEvent<'_>,
     user_id: &str,
@@ -187,12 +190,13 @@ async fn upsert_membership(
 }
 
 /// The `event_redactions` and `event_replaces_state` rows of the event, if any.
-async fn insert_links(
+pub(super) async fn insert_links(
     conn: &mut AnyConnection,
-    write: &RoomEventWrite<'_>,
+    event: &NewEvent<'_>,
+    redacts: Option<&str>,
+    replaces_state: Option<&str>,
 ) -> Result<(), StorageError> {
-    let event = &write.event;
-    if let Some(redacts) = write.redacts {
+    if let Some(redacts) = redacts {
         sqlx::query(
             "INSERT INTO event_redactions (redacts, redaction_id, room_id) VALUES ($1, $2, $3)",
         )
@@ -202,7 +206,7 @@ async fn insert_links(
         .execute(&mut *conn)
         .await?;
     }
-    if let (Some(replaced), Some(_)) = (write.replaces_state, event.state_key) {
+    if let (Some(replaced), Some(_)) = (replaces_state, event.state_key) {
         sqlx::query("INSERT INTO event_replaces_state (event_id, replaces_state) VALUES ($1, $2)")
             .bind(event.event_id)
             .bind(replaced)

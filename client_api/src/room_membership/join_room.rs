@@ -1,11 +1,10 @@
-//! `POST /_matrix/client/v3/join/{roomIdOrAlias}`: join a room by id or alias (aliases of this
-//! server; others need federation). The `via` (`server_name`) query parameters name servers to
-//! join through; they are accepted, but only rooms this server is in can be joined so far, so
-//! they are not read.
+//! `POST /_matrix/client/v3/join/{roomIdOrAlias}`: join a room by id or alias. The `via`
+//! query parameters (and the older `server_name`, read too) name servers to join through when
+//! this server is not in the room.
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::routing::MethodFilter;
 use axum::Json;
 
@@ -31,10 +30,16 @@ pub async fn handler<P: RoomMembershipPort>(
     State(port): State<Arc<P>>,
     user: ClientUser,
     Path(room_id_or_alias): Path<String>,
+    Query(params): Query<Vec<(String, String)>>,
     JsonBodyOrEmpty(request): JsonBodyOrEmpty<ReasonRequest>,
 ) -> Result<Json<Response>, MatrixError> {
+    let via: Vec<String> = params
+        .into_iter()
+        .filter(|(key, _)| key == "via" || key == "server_name")
+        .map(|(_, server)| server)
+        .collect();
     let room_id = port
-        .join_room(&user, &room_id_or_alias, request.reason)
+        .join_room(&user, &room_id_or_alias, request.reason, &via)
         .await?;
     Ok(Json(Response { room_id }))
 }

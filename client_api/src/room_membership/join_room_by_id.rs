@@ -37,6 +37,6 @@ pub async fn handler<P: RoomMembershipPort>(
     Path(room_id): Path<String>,
     JsonBodyOrEmpty(request): JsonBodyOrEmpty<ReasonRequest>,
 ) -> Result<Json<Response>, MatrixError> {
-    let room_id = port.join_room(&user, &room_id, request.reason).await?;
+    let room_id = port.join_room(&user, &room_id, request.reason, &[]).await?;
     Ok(Json(Response { room_id }))
 }

@@ -32,8 +32,9 @@ impl RoomMembershipPort for AppState {
         user: &ClientUser,
         room_id_or_alias: &str,
         reason: Option<String>,
+        via: &[String],
     ) -> Result<String, MatrixError> {
-        self.rooms.join_room(user, room_id_or_alias, reason).await
+        self.join_any(user, room_id_or_alias, reason, via).await
     }
 
     async fn knock_room(
@@ -42,7 +43,7 @@ impl RoomMembershipPort for AppState {
         room_id_or_alias: &str,
         reason: Option<String>,
     ) -> Result<String, MatrixError> {
-        self.rooms.knock_room(user, room_id_or_alias, reason).await
+        self.knock_any(user, room_id_or_alias, reason).await
     }
 
     async fn leave_room(
@@ -51,7 +52,7 @@ impl RoomMembershipPort for AppState {
         room_id: &str,
         reason: Option<String>,
     ) -> Result<(), MatrixError> {
-        self.rooms.leave_room(user, room_id, reason).await
+        self.leave_any(user, room_id, reason).await
     }
 
     async fn change_membership(
@@ -61,6 +62,20 @@ impl RoomMembershipPort for AppState {
         action: MembershipAction,
         request: TargetRequest,
     ) -> Result<(), MatrixError> {
+        let remote_target = state_res::ids::server_name_of(&request.user_id)
+            .is_some_and(|server| server != self.config.server_name);
+        if action == MembershipAction::Invite && remote_target {
+            return self
+                .rooms
+                .invite_remote(
+                    &user.user_id,
+                    room_id,
+                    &request.user_id,
+                    request.reason,
+                    &self.remote(),
+                )
+                .await;
+        }
         self.rooms
             .change_membership(user, room_id, action, request)
             .await

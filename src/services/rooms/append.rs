@@ -33,6 +33,20 @@ impl Rooms {
         template: EventTemplate,
         transaction: Option<NewTransaction<'_>>,
     ) -> Result<Pdu, AppendError> {
+        let pdu = self.prepare(head, sender, template).await?;
+        self.persist(head, &pdu, transaction).await?;
+        Ok(pdu)
+    }
+
+    /// Builds `template`, sent by `sender`, on the room's tip at `head` and authorises it
+    /// against the current state, without storing it (also the template of a remote server's
+    /// membership handshake, see `handshake`).
+    pub(super) async fn prepare(
+        &self,
+        head: &mut RoomHead,
+        sender: &str,
+        template: EventTemplate,
+    ) -> Result<Pdu, AppendError> {
         let version = head.version;
         let selected = auth_types_for_event(
             &version,
@@ -70,12 +84,11 @@ impl Rooms {
         let pdu = build(ctx, template).map_err(build_error)?;
         check_auth(&version, &pdu, |kind, key| head.get(kind, key))
             .map_err(AppendError::Forbidden)?;
-        self.persist(head, &pdu, transaction).await?;
         Ok(pdu)
     }
 
     /// Stores an authorised event with the state after it and moves the tip onto it.
-    async fn persist(
+    pub(super) async fn persist(
         &self,
         head: &mut RoomHead,
         pdu: &Pdu,

@@ -95,7 +95,7 @@ impl Rooms {
         event_id: &str,
     ) -> Result<StateAtEvent, MatrixError> {
         let event = self.room_and_event(origin, room_id, event_id).await?;
-        let state = self.state_before(&event).await?;
+        let state = self.state_before_event(&event).await?;
         let ids: Vec<&str> = state.values().map(String::as_str).collect();
         let mut state = self.database.events_by_ids(&ids).await.map_err(internal)?;
         state.retain(|e| e.rejection_reason.is_none() && e.room_id == room_id);
@@ -173,7 +173,7 @@ impl Rooms {
 
     /// The state before `event` (see the module docs); 404 if no state is known at it (an
     /// outlier).
-    async fn state_before(&self, event: &StoredEvent) -> Result<StateMap, MatrixError> {
+    async fn state_before_event(&self, event: &StoredEvent) -> Result<StateMap, MatrixError> {
         let db = &self.database;
         let group = db
             .event_state_group(&event.event_id)

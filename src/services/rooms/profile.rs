@@ -102,7 +102,7 @@ impl Rooms {
 
     /// The `displayname` and `avatar_url` a member event of `user_id` carries: the profile of
     /// a local user, nothing for others.
-    pub(super) async fn member_profile(&self, user_id: &str) -> Result<Object, MatrixError> {
+    pub async fn member_profile(&self, user_id: &str) -> Result<Object, MatrixError> {
         let mut fields = Object::new();
         if server_name_of(user_id) != Some(self.server_name.as_str()) {
             return Ok(fields);

@@ -19,18 +19,10 @@ use super::token::StreamToken;
 use crate::services::ephemeral::receipts::Receipts;
 use crate::services::ephemeral::unread::{unread_counts, Reader, UnreadCounts};
 use crate::services::internal;
+use crate::services::rooms::STRIPPED_STATE_TYPES;
 use crate::storage::{Database, MembershipPosition, StateMap, StreamPosition};
 
 const MEMBER: &str = "m.room.member";
-/// The state an invitee or knocker sees (spec § "Stripped state": Synapse's default list).
-const STRIPPED_TYPES: [&str; 6] = [
-    "m.room.create",
-    "m.room.join_rules",
-    "m.room.name",
-    "m.room.avatar",
-    "m.room.canonical_alias",
-    "m.room.encryption",
-];
 /// Heroes in a room summary.
 const HEROES: u32 = 5;
 
@@ -485,9 +477,9 @@ impl Context {
             .map_err(internal)?;
         let state = match group {
             Some(group) => self.database.load_state(group).await.map_err(internal)?,
-            None => StateMap::new(),
+            None => return self.remote_invite_state(membership).await,
         };
-        let mut ids: Vec<&str> = STRIPPED_TYPES
+        let mut ids: Vec<&str> = STRIPPED_STATE_TYPES
             .iter()
             .filter_map(|kind| state.get(&((*kind).to_owned(), String::new())))
             .map(String::as_str)
@@ -503,6 +495,39 @@ impl Context {
                 event_type: event.event_type.clone(),
             })
             .collect())
+    }
+}
+
+impl Context {
+    /// The stripped state another server sent with its invite (none for other outliers), with
+    /// the invite event.
+    async fn remote_invite_state(
+        &self,
+        membership: &MembershipPosition,
+    ) -> Result<Vec<StrippedStateEvent>, MatrixError> {
+        let sent = self
+            .database
+            .invite_state(&membership.event_id)
+            .await
+            .map_err(internal)?
+            .unwrap_or_default();
+        let mut events: Vec<StrippedStateEvent> = serde_json::from_str::<Vec<Value>>(&sent)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|event| serde_json::from_value(event).ok())
+            .collect();
+        let own = self
+            .database
+            .events_by_ids(&[membership.event_id.as_str()])
+            .await
+            .map_err(internal)?;
+        events.extend(own.iter().map(|event| StrippedStateEvent {
+            content: event.content(),
+            sender: event.sender.clone(),
+            state_key: event.state_key.clone().unwrap_or_default(),
+            event_type: event.event_type.clone(),
+        }));
+        Ok(events)
     }
 }
 
