@@ -9,12 +9,14 @@
 //!
 //! Choices: the state "at" an event is the state *before* it, as the spec's response text
 //! says ("prior to considering any state changes induced by the requested event") and as
-//! Synapse answers. It is the state after the event (`event_state_groups`) with the event's own
-//! key put back to the event it replaced (`event_replaces_state`), or removed if it replaced
-//! none; this holds for any DAG shape because the state after an accepted state event is the
-//! state before it plus that one key. Rejected events are never served as state nor in an auth
+//! Synapse answers. It is the state after the event (`event_state_groups`) with the event's
+//! own key put back to the event it replaced (`event_replaces_state`), or removed if it
+//! replaced none; this holds for any DAG shape because the state after an accepted state event
+//! is the state before it plus that one key. A soft-failed state event (stored as an outlier
+//! with the state after it, without the link) gets the resolved state after its prev events,
+//! as the receive path computed it. Rejected events are never served as state nor in an auth
 //! chain, backfill or missing events (the walks go through them); by id they are served, as
-//! Synapse does. Outliers are served by id only.
+//! Synapse does. Outliers (soft-failed events included) are served by id only.
 
 mod access;
 mod dag;
@@ -26,8 +28,10 @@ use std::collections::HashSet;
 use client_api::MatrixError;
 use serde_json::Value;
 use state_res::ids::check_event_id;
+use state_res::room_version::RoomVersion;
 use tracing::instrument;
 
+use super::resolver::resolve_states;
 use super::Rooms;
 use crate::services::internal;
 use crate::storage::{StateMap, StoredEvent};
@@ -194,9 +198,39 @@ impl Rooms {
             .await
             .map_err(internal)?;
         match replaced.into_iter().next() {
-            Some(link) => state.insert(key, link.linked.event_id),
-            None => state.remove(&key),
-        };
+            Some(link) => {
+                state.insert(key, link.linked.event_id);
+            }
+            // A soft-failed event (stored as an outlier with the state after it) has no
+            // recorded link: its state before is the resolved state after its prev events.
+            None if event.outlier => return self.state_after_prevs(event).await,
+            None => {
+                state.remove(&key);
+            }
+        }
         Ok(state)
+    }
+
+    /// The resolution of the states after `event`'s prev events (as the receive path
+    /// computed the state before it); 404 if none of them has a known state.
+    async fn state_after_prevs(&self, event: &StoredEvent) -> Result<StateMap, MatrixError> {
+        let no_state = || MatrixError::not_found("No state is known at this event");
+        let db = &self.database;
+        let mut states = Vec::new();
+        for prev in dag::references(event, "prev_events")? {
+            if let Some(group) = db.event_state_group(&prev).await.map_err(internal)? {
+                states.push(db.load_state(group).await.map_err(internal)?);
+            }
+        }
+        if states.is_empty() {
+            return Err(no_state());
+        }
+        let room = db
+            .get_room(&event.room_id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(no_state)?;
+        let version = RoomVersion::from_id(&room.room_version).ok_or_else(no_state)?;
+        resolve_states(db, &version, &event.room_id, &states).await
     }
 }

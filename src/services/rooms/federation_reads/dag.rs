@@ -22,7 +22,7 @@ const WALK_FACTOR: usize = 10;
 
 /// The event ids `event` lists under `key` (`auth_events` or `prev_events`): plain ids (room
 /// v3+) or `[id, hashes]` pairs (v1, v2).
-fn references(event: &StoredEvent, key: &str) -> Result<Vec<String>, MatrixError> {
+pub(super) fn references(event: &StoredEvent, key: &str) -> Result<Vec<String>, MatrixError> {
     let json: Value = serde_json::from_str(&event.json)
         .map_err(|e| corrupt(format!("event {} is not JSON: {e}", event.event_id)))?;
     let Some(Value::Array(items)) = json.get(key) else {
