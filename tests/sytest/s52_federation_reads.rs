@@ -3,9 +3,9 @@
 //! events"): two Concord servers over HTTPS, every request X-Matrix-signed by the reading
 //! server and authenticated by the room's server with the reader's key fetched over TLS.
 //!
-//! The reading server has no user in these rooms (joins over federation come later), so it
-//! reads only what is `world_readable`, and only while the room's server ACL allows it;
-//! everything else is 403.
+//! Most scenarios read as a server with no user in the room, so it reads only what is
+//! `world_readable`, and only while the room's server ACL allows it (everything else is 403);
+//! the last one reads as a server whose user joined over federation.
 
 use std::collections::HashSet;
 
@@ -731,6 +731,96 @@ async fn history_hidden_from_a_server_is_served_redacted() {
         assert_eq!(by_id(&secret)["content"], json!({}), "hidden: redacted");
         assert_eq!(by_id(&public)["content"]["body"], json!("for everyone"));
         assert_eq!(by_id(&oops)["content"], json!({}));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_server_with_a_joined_member_reads_the_history_its_members_may_see() {
+    each_backend(|backend| async move {
+        let home = tls_server(backend).await;
+        let remote = tls_server(Backend::Sqlite).await;
+        let alice = register(&home, "alice", "secret-alice").await;
+        let bob = register(&remote, "bob", "secret-bob").await;
+        let bob_id = format!("@bob:{}", remote.server_name);
+        let room_id = create_room(&home, &alice, json!({"preset": "public_chat"})).await;
+        put_state_id(
+            &home,
+            &alice,
+            &room_id,
+            "m.room.history_visibility",
+            json!({"history_visibility": "joined"}),
+        )
+        .await;
+        let before = send_message(&home, &alice, &room_id, "before bob").await;
+        let path = format!(
+            "/_matrix/client/v3/join/{}?server_name={}",
+            encode(&room_id),
+            encode(&home.server_name)
+        );
+        let (status, body) = call(&remote, &bob, Method::POST, &path, Some(&json!({}))).await;
+        assert_eq!(status, 200, "{body}");
+        let after = send_message(&home, &alice, &room_id, "after bob").await;
+        let state = state_ids(&home, &alice, &room_id).await;
+        let bob_join = state_event(&state, "m.room.member", &bob_id);
+        let room = encode(&room_id);
+
+        // Not world readable, but `remote` has a joined member now.
+        let (status, ids) = fget(
+            &remote,
+            &home,
+            &format!(
+                "/_matrix/federation/v1/state_ids/{room}?event_id={}",
+                encode(&after)
+            ),
+        )
+        .await;
+        assert_eq!(status, 200, "{ids}");
+        assert!(strings(&ids["pdu_ids"]).contains(&bob_join), "{ids}");
+        // The state before bob's join does not hold it.
+        let (status, ids) = fget(
+            &remote,
+            &home,
+            &format!(
+                "/_matrix/federation/v1/state_ids/{room}?event_id={}",
+                encode(&bob_join)
+            ),
+        )
+        .await;
+        assert_eq!(status, 200, "{ids}");
+        assert!(!strings(&ids["pdu_ids"]).contains(&bob_join), "{ids}");
+
+        // `joined` history: what was sent before bob joined comes redacted, the rest whole.
+        let (status, back) = fget(
+            &remote,
+            &home,
+            &format!(
+                "/_matrix/federation/v1/backfill/{room}?v={}&limit=3",
+                encode(&after)
+            ),
+        )
+        .await;
+        assert_eq!(status, 200, "{back}");
+        assert_eq!(
+            ids_of(&back["pdus"]),
+            vec![after.clone(), bob_join, before.clone()]
+        );
+        assert_eq!(back["pdus"][0]["content"]["body"], json!("after bob"));
+        assert_eq!(back["pdus"][2]["content"], json!({}), "{back}");
+
+        // A third server, with nobody in the room, is refused.
+        let stranger = tls_server(Backend::Sqlite).await;
+        let (status, body) = fget(
+            &stranger,
+            &home,
+            &format!("/_matrix/federation/v1/event/{}", encode(&after)),
+        )
+        .await;
+        assert_eq!(
+            (status, &body["errcode"]),
+            (403, &json!("M_FORBIDDEN")),
+            "{body}"
+        );
     })
     .await;
 }
