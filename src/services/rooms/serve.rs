@@ -1,5 +1,5 @@
-//! Serving stored events to a client (and, as PDUs, to other servers), a batch at a time (`/event`, `/state`, `/messages`,
-//! `/context`, `/members`): each event in the client format, and
+//! Serving stored events a batch at a time: to clients (`/event`, `/state`, `/messages`,
+//! `/context`, `/members`) each event in the client format, and
 //!
 //! - redacted (spec § "Redactions"): an event with an accepted redaction is pruned with the
 //!   room version's redaction algorithm (`state_res::redaction`) and carries the redaction in
@@ -10,6 +10,9 @@
 //!
 //! Three queries per batch whatever its size, run concurrently: replaced events, redactions,
 //! transactions (and the redactions of replaced events, when there are any).
+//!
+//! To other servers (`serve_pdus`): each event as its stored PDU, pruned by the same
+//! redaction rule (or when the requesting server may not see it); one query per batch.
 
 use std::collections::{HashMap, HashSet};
 
