@@ -48,5 +48,7 @@ mod s53_federation_send;
 mod s54_federation_join;
 #[path = "sytest/s55_federation_invite.rs"]
 mod s55_federation_invite;
+#[path = "sytest/s60_synapse_interop.rs"]
+mod s60_synapse_interop;
 #[path = "sytest/s90_nio.rs"]
 mod s90_nio;

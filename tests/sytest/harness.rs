@@ -10,6 +10,8 @@ mod client;
 pub mod federation;
 #[path = "harness/rooms.rs"]
 pub mod rooms;
+#[path = "harness/synapse.rs"]
+pub mod synapse;
 #[path = "harness/tls.rs"]
 pub mod tls;
 
