@@ -23,7 +23,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::config::Config;
-use crate::federation::{ClientSetupError, FederationClient, KeyRing};
+use crate::federation::{ClientSetupError, FederationClient, FederationSender, KeyRing};
 use crate::services::account_data::AccountData;
 use crate::services::accounts::Accounts;
 use crate::services::credentials::Credentials;
@@ -33,6 +33,7 @@ use crate::services::ephemeral::receipts::Receipts;
 use crate::services::ephemeral::typing::Typing;
 use crate::services::notifier::Notifier;
 use crate::services::rate_limit::RateLimiter;
+use crate::services::rooms::locks::RoomLocks;
 use crate::services::rooms::{Rooms, DEFAULT_ROOM_VERSION};
 use crate::services::sessions::Sessions;
 use crate::services::sync::Sync;
@@ -78,6 +79,10 @@ pub struct AppState {
     key_ring: KeyRing,
     /// Requests to other servers.
     federation_client: FederationClient,
+    /// The durable outgoing queue (PDUs and EDUs to other servers).
+    federation_sender: Arc<FederationSender>,
+    /// One inbound transaction at a time per origin (keyed by origin).
+    inbound_transactions: RoomLocks,
     account_data: Arc<AccountData>,
     sync: Sync,
     typing: Arc<Typing>,
@@ -132,7 +137,16 @@ impl AppState {
             signing_key.clone(),
         );
         let notifier = Arc::new(Notifier::default());
-        let rooms = Arc::new(rooms.with_notifier(Arc::clone(&notifier)));
+        let federation_sender = Arc::new(FederationSender::new(
+            database.clone(),
+            federation_client.clone(),
+            &config.federation,
+        ));
+        let rooms = Arc::new(
+            rooms
+                .with_notifier(Arc::clone(&notifier))
+                .with_federation_sender(Arc::clone(&federation_sender)),
+        );
         let account_data = Arc::new(AccountData::new(database.clone(), Arc::clone(&notifier)));
         let typing = Typing::new(database.clone(), Arc::clone(&notifier));
         let receipts = Arc::new(Receipts::new(
@@ -158,6 +172,8 @@ impl AppState {
             message_limiter,
             key_ring,
             federation_client,
+            federation_sender,
+            inbound_transactions: RoomLocks::default(),
             config,
             signing_key,
             database,
@@ -214,6 +230,12 @@ impl AppState {
     /// The database.
     pub fn database(&self) -> &Database {
         &self.database
+    }
+
+    /// The outgoing federation queue: `start` it once the server serves, `shutdown` it when
+    /// the server stops.
+    pub fn federation_sender(&self) -> &Arc<FederationSender> {
+        &self.federation_sender
     }
 }
 

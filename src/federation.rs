@@ -1,5 +1,5 @@
 //! Talking to other servers: discovery (`discovery`, over `lookup`), the signed HTTPS client
-//! (`client`) and the remote key ring (`keys`).
+//! (`client`), the remote key ring (`keys`) and the durable outgoing queue (`sender`).
 
 pub mod client;
 pub mod discovery;
@@ -10,6 +10,8 @@ pub mod keys;
 pub mod lookup;
 pub mod queries;
 pub mod remote;
+pub mod sender;
 
 pub use client::{ClientSetupError, FederationClient, FederationError};
 pub use keys::{KeyError, KeyRing};
+pub use sender::FederationSender;

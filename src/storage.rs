@@ -22,16 +22,20 @@
 //!   who shares a room with a user (presence).
 //! - `timeline`: a room's events in stream order, a page at a time; `redactions`: applied
 //!   redactions and replaced state; `forgotten`: rooms users forgot.
+//! - `federation_queue`: the durable outgoing federation queue (per-destination batches and
+//!   backoff) and the inbound transactions already answered.
 //!
 //! See `pool` for the writer model and the SQLite settings, and
 //! `dialect` for the few SQL differences between the backends.
 
 mod account_data;
+mod backfill;
 mod devices;
 mod dialect;
 mod directory;
 mod error;
 mod events;
+mod federation_queue;
 mod forgotten;
 mod invites;
 mod pool;
@@ -64,6 +68,9 @@ pub use dialect::Dialect;
 pub use directory::RoomAlias;
 pub use error::StorageError;
 pub use events::{NewEvent, StoredEvent, StreamPosition};
+pub use federation_queue::{
+    DestinationRetry, InboundTransaction, OutgoingKind, OutgoingTransaction,
+};
 pub use profiles::Profile;
 pub use receipts::{NewReceipt, Receipt, UnreadCandidate};
 pub use redactions::LinkedEvent;

@@ -44,9 +44,13 @@ mod s50_federation_keys;
 mod s51_federation_queries;
 #[path = "sytest/s52_federation_reads.rs"]
 mod s52_federation_reads;
+#[path = "sytest/s53_federation_send.rs"]
+mod s53_federation_send;
 #[path = "sytest/s54_federation_join.rs"]
 mod s54_federation_join;
 #[path = "sytest/s55_federation_invite.rs"]
 mod s55_federation_invite;
+#[path = "sytest/s60_synapse_interop.rs"]
+mod s60_synapse_interop;
 #[path = "sytest/s90_nio.rs"]
 mod s90_nio;

@@ -14,6 +14,7 @@ pub mod query;
 pub mod server_discovery;
 pub mod server_implementation;
 pub mod server_keys;
+pub mod transactions;
 pub mod x_matrix;
 
 use std::sync::Arc;
@@ -28,6 +29,7 @@ pub use membership::MembershipPort;
 pub use query::QueryPort;
 pub use server_discovery::ServerDiscoveryPort;
 pub use server_keys::{NotaryPort, ServerKeysPort};
+pub use transactions::TransactionsPort;
 
 /// Every port the server-server routes need, implemented by the engine.
 pub trait FederationPorts:
@@ -38,6 +40,7 @@ pub trait FederationPorts:
     + QueryPort
     + MembershipPort
     + EventsPort
+    + TransactionsPort
 {
 }
 
@@ -49,6 +52,7 @@ impl<P> FederationPorts for P where
         + QueryPort
         + MembershipPort
         + EventsPort
+        + TransactionsPort
 {
 }
 
@@ -92,6 +96,11 @@ pub fn router<P: FederationPorts>(backend: Arc<P>) -> Router {
     );
     let router = events::mount_all(router);
     let router = membership_routes::<P>(router);
+    let router = mount(
+        router,
+        &transactions::send_transaction::ENDPOINT,
+        transactions::send_transaction::handler::<P>,
+    );
     router.with_state(backend)
 }
 

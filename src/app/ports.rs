@@ -20,6 +20,7 @@ use state_res::signing::KeyPair;
 
 use super::AppState;
 
+mod backfill;
 mod directory;
 mod ephemeral;
 mod events;
@@ -27,6 +28,7 @@ mod membership;
 mod rooms;
 mod server_server;
 mod sync;
+mod transactions;
 
 /// The room version new rooms get, advertised in `m.room_versions` (Synapse's default).
 pub const DEFAULT_ROOM_VERSION: &str = crate::services::rooms::DEFAULT_ROOM_VERSION.id;

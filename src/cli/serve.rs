@@ -1,5 +1,7 @@
 //! `concord serve`: run the homeserver.
 
+use std::sync::Arc;
+
 use crate::app::{app, AppState};
 use crate::config::Config;
 use crate::{logging, server};
@@ -21,7 +23,11 @@ pub(super) fn run(args: &ServeArgs) -> anyhow::Result<()> {
                 tracing::info!(%server_name, "listening on {scheme}://{address}");
             }
         }
+        // Only one process per database should send (see `federation::sender`).
+        let sender = Arc::clone(state.federation_sender());
+        sender.start();
         server::serve(app(state), listeners, server::shutdown_signal()).await;
+        sender.shutdown();
         Ok(())
     })
 }

@@ -17,6 +17,13 @@ pub struct FederationConfig {
     /// Seconds an outgoing server-server request may take before it fails.
     #[serde(default = "default_request_timeout_secs")]
     pub request_timeout_secs: u64,
+    /// Milliseconds before the first retry of a destination that failed; each further
+    /// consecutive failure doubles the wait.
+    #[serde(default = "default_retry_initial_ms")]
+    pub retry_initial_ms: u64,
+    /// The longest wait between retries of a failing (dead) destination, in milliseconds.
+    #[serde(default = "default_retry_max_ms")]
+    pub retry_max_ms: u64,
 }
 
 impl Default for FederationConfig {
@@ -24,6 +31,8 @@ impl Default for FederationConfig {
         Self {
             extra_trusted_ca_paths: Vec::new(),
             request_timeout_secs: default_request_timeout_secs(),
+            retry_initial_ms: default_retry_initial_ms(),
+            retry_max_ms: default_retry_max_ms(),
         }
     }
 }
@@ -31,6 +40,18 @@ impl Default for FederationConfig {
 /// Synapse waits 60 s for a federation request; a peer that hangs should not hold ours longer.
 fn default_request_timeout_secs() -> u64 {
     60
+}
+
+/// 5 s: a restarting peer is reached again quickly. (Synapse starts at 10 minutes, but it also
+/// resets a backoff when the peer contacts it, as we do; 5 s, 10 s, 20 s… reaches an hour after
+/// ten failures.)
+fn default_retry_initial_ms() -> u64 {
+    5_000
+}
+
+/// One day: a dead server costs one attempt a day.
+fn default_retry_max_ms() -> u64 {
+    24 * 60 * 60 * 1000
 }
 
 impl FederationConfig {
@@ -47,6 +68,18 @@ impl FederationConfig {
             return Err(InvalidValue::new(
                 "federation.request_timeout_secs",
                 "must be at least 1",
+            ));
+        }
+        if self.retry_initial_ms == 0 {
+            return Err(InvalidValue::new(
+                "federation.retry_initial_ms",
+                "must be at least 1",
+            ));
+        }
+        if self.retry_max_ms < self.retry_initial_ms {
+            return Err(InvalidValue::new(
+                "federation.retry_max_ms",
+                "must be at least federation.retry_initial_ms",
             ));
         }
         Ok(())

@@ -105,6 +105,28 @@ impl RemoteEvents for FederationRemote<'_> {
         }
     }
 
+    async fn backfill(
+        &self,
+        server: &str,
+        version: &RoomVersion,
+        room_id: &str,
+        from: &[String],
+        limit: u32,
+    ) -> Vec<Pdu> {
+        let query: String = from
+            .iter()
+            .map(|event_id| format!("v={}&", path_segment(event_id)))
+            .collect();
+        let path = format!(
+            "/_matrix/federation/v1/backfill/{}?{query}limit={limit}",
+            path_segment(room_id),
+        );
+        match self.ask(Method::GET, server, &path, None).await {
+            Some(answer) => self.checked(&answer, "pdus", version).await,
+            None => Vec::new(),
+        }
+    }
+
     async fn state_before(
         &self,
         server: &str,

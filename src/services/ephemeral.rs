@@ -6,8 +6,14 @@
 //! - [`presence`]: presence, in memory per process, on the `presence` stream, with Synapse's
 //!   idle (5 min → `unavailable`) and sync (30 s → `offline`) timeouts;
 //! - [`unread`]: unread notification counts from the events after the user's read receipt.
+//!
+//! Typing notices and read receipts also arrive from other servers as EDUs
+//! (`Typing::remote_typing`, `Receipts::remote_receipts`).
 
 pub mod presence;
 pub mod receipts;
 pub mod typing;
 pub mod unread;
+
+#[cfg(test)]
+mod tests;

@@ -7,6 +7,7 @@
 //!   sees it;
 //! - [`builder`]: an event template → a signed [`Pdu`](state_res::pdu::Pdu);
 //! - [`append`]: build, authorise, persist, advance the head — the one write path;
+//! - [`outgoing`]: committed events to the room's other servers (the federation queue);
 //! - [`create`] and [`presets`]: `POST /createRoom`;
 //! - [`membership`]: join, leave, invite, kick, ban, unban, knock;
 //! - [`profile`]: profiles, and the profile data member events carry;
@@ -21,8 +22,10 @@
 //! - [`federation_reads`]: events, state and auth chains as other servers read them;
 //! - [`errors`]: how engine failures reach the client.
 
+mod acl;
 mod aliases;
 mod append;
+mod backfill;
 mod builder;
 pub(crate) mod client_event;
 mod context;
@@ -36,10 +39,11 @@ mod handshake;
 mod head;
 mod head_cache;
 mod history;
-mod locks;
+pub(crate) mod locks;
 mod members;
 mod membership;
 mod messages;
+mod outgoing;
 mod presets;
 mod profile;
 mod read;
@@ -62,6 +66,7 @@ use client_api::MatrixError;
 
 use std::sync::Arc;
 
+use crate::federation::FederationSender;
 use crate::services::notifier::Notifier;
 use crate::storage::Database;
 
@@ -85,6 +90,8 @@ pub struct Rooms {
     locks: RoomLocks,
     /// Woken after every persisted event (the room's users, see `append`).
     notifier: Arc<Notifier>,
+    /// Where committed events go to other servers (`outgoing`); none: not sent.
+    federation_sender: Option<Arc<FederationSender>>,
     /// One upgrade at a time per room (an upgrade spans several room locks).
     upgrades: RoomLocks,
     /// Room versions by room id (they never change), read once per room by `serve`.
@@ -108,6 +115,7 @@ impl Rooms {
             default_version,
             locks: RoomLocks::default(),
             notifier: Arc::default(),
+            federation_sender: None,
             upgrades: RoomLocks::default(),
             versions: Default::default(),
             heads: HeadCache::default(),
@@ -117,6 +125,12 @@ impl Rooms {
     /// The same service, waking `/sync` requests through `notifier`.
     pub fn with_notifier(mut self, notifier: Arc<Notifier>) -> Self {
         self.notifier = notifier;
+        self
+    }
+
+    /// The same service, sending committed events to other servers through `sender`.
+    pub fn with_federation_sender(mut self, sender: Arc<FederationSender>) -> Self {
+        self.federation_sender = Some(sender);
         self
     }
 }

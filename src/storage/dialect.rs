@@ -44,6 +44,15 @@ impl Dialect {
         }
     }
 
+    /// The server part of a user id column (everything after the first `:`), for
+    /// `SELECT DISTINCT` over members' servers.
+    pub(crate) fn server_part(self, column: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("substr({column}, instr({column}, ':') + 1)"),
+            Dialect::Postgres => format!("substr({column}, strpos({column}, ':') + 1)"),
+        }
+    }
+
     /// A comma-separated list `$first, …, $(first+count-1)` for an `IN (…)` list. (With
     /// `sqlx::Any` there are no array binds, so PostgreSQL's `= ANY($1)` is not available; both
     /// backends get an `IN`-list, chunked by [`Self::max_bind_params`].)

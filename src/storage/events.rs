@@ -199,6 +199,15 @@ pub(super) async fn insert_event(
     )
     .fetch_one(&mut *conn)
     .await?;
+    insert_event_at(conn, event, position).await
+}
+
+/// Inserts `event` at stream `position` (allocated by the caller).
+pub(super) async fn insert_event_at(
+    conn: &mut AnyConnection,
+    event: &NewEvent<'_>,
+    position: i64,
+) -> Result<StreamPosition, StorageError> {
     sqlx::query(&format!(
         "INSERT INTO events ({EVENT_COLUMNS}) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"

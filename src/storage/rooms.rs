@@ -120,6 +120,21 @@ impl Database {
         .await?)
     }
 
+    /// The servers of the room's joined members, sorted (the destinations of its events).
+    pub async fn joined_servers(&self, room_id: &str) -> Result<Vec<String>, StorageError> {
+        let server = self.dialect.server_part("user_id");
+        let mut servers: Vec<String> = sqlx::query_scalar(&format!(
+            "SELECT DISTINCT {server} FROM room_memberships \
+             WHERE room_id = $1 AND membership = 'join'"
+        ))
+        .bind(room_id)
+        .fetch_all(&self.read)
+        .await?;
+        // Sorted here: PostgreSQL's collation may order text differently.
+        servers.sort_unstable();
+        Ok(servers)
+    }
+
     /// The room's members whose current membership is `membership`, sorted by user id.
     pub async fn members_with_membership(
         &self,

@@ -4,6 +4,7 @@
 mod accounts;
 mod directory;
 mod events;
+mod federation_queue;
 mod migrations;
 mod receipts;
 mod rooms;

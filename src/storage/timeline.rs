@@ -57,7 +57,7 @@ impl Database {
             Direction::Backward => (
                 "e.stream_ordering <= $2 AND e.stream_ordering > $3",
                 "DESC",
-                0,
+                i64::MIN,
             ),
             Direction::Forward => (
                 "e.stream_ordering > $2 AND e.stream_ordering <= $3",

@@ -10,6 +10,8 @@ mod client;
 pub mod federation;
 #[path = "harness/rooms.rs"]
 pub mod rooms;
+#[path = "harness/synapse.rs"]
+pub mod synapse;
 #[path = "harness/tls.rs"]
 pub mod tls;
 
@@ -82,6 +84,15 @@ pub struct TestServer {
     tls: bool,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
+    /// The running instance's engine handles (replaced by a restart).
+    running: Running,
+}
+
+/// Handles on a running instance's engine, for tests that look inside.
+#[derive(Clone)]
+struct Running {
+    database: concord::storage::Database,
+    federation_sender: std::sync::Arc<concord::federation::FederationSender>,
 }
 
 impl TestServer {
@@ -107,7 +118,7 @@ impl TestServer {
         };
         let config_path = write_config(dir.path(), &server_name, &database_url, &options);
         let config = Config::load_with_env(&config_path, |_| None).expect("config");
-        let (stop, task) = run(&config, listener, options.tls).await;
+        let (stop, task, running) = run(&config, listener, options.tls).await;
         let scheme = if options.tls { "https" } else { "http" };
         TestServer {
             base_url: format!("{scheme}://{address}"),
@@ -118,18 +129,29 @@ impl TestServer {
             tls: options.tls,
             stop: Some(stop),
             task: Some(task),
+            running,
         }
     }
 
     /// Stops the server and starts it again on the same address, configuration and data (a
     /// restart: nothing kept in memory survives).
     pub async fn restart(&mut self) {
+        self.stop().await;
+        self.resume().await;
+    }
+
+    /// Stops the server (its port refuses connections until [`Self::resume`]).
+    pub async fn stop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
         if let Some(task) = self.task.take() {
             task.await.expect("server task");
         }
+    }
+
+    /// Starts a stopped server again on the same address, configuration and data.
+    pub async fn resume(&mut self) {
         let mut attempts = 0;
         let listener = loop {
             match TcpListener::bind(self.address).await {
@@ -142,9 +164,20 @@ impl TestServer {
                 Err(error) => panic!("rebinding {}: {error}", self.address),
             }
         };
-        let (stop, task) = run(&self.config, listener, self.tls).await;
+        let (stop, task, running) = run(&self.config, listener, self.tls).await;
         self.stop = Some(stop);
         self.task = Some(task);
+        self.running = running;
+    }
+
+    /// The running instance's database.
+    pub fn database(&self) -> &concord::storage::Database {
+        &self.running.database
+    }
+
+    /// The running instance's outgoing federation queue.
+    pub fn federation_sender(&self) -> &concord::federation::FederationSender {
+        &self.running.federation_sender
     }
 
     /// `base_url` + `path`.
@@ -171,8 +204,12 @@ async fn run(
     config: &Config,
     listener: TcpListener,
     tls: bool,
-) -> (oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+) -> (oneshot::Sender<()>, tokio::task::JoinHandle<()>, Running) {
     let state = AppState::open(config.clone()).await.expect("server state");
+    let running = Running {
+        database: state.database().clone(),
+        federation_sender: std::sync::Arc::clone(state.federation_sender()),
+    };
     let (stop, stopped) = oneshot::channel::<()>();
     let listener = if tls {
         let ca = tls::test_ca();
@@ -187,10 +224,17 @@ async fn run(
     } else {
         concord::server::Listener::Plain(listener)
     };
-    let task = tokio::spawn(concord::server::serve(app(state), vec![listener], async {
-        let _ = stopped.await;
-    }));
-    (stop, task)
+    let sender = std::sync::Arc::clone(state.federation_sender());
+    sender.start();
+    let task = tokio::spawn(async move {
+        concord::server::serve(app(state), vec![listener], async {
+            let _ = stopped.await;
+        })
+        .await;
+        // A restart starts from the database: no worker of this run survives it.
+        sender.shutdown();
+    });
+    (stop, task, running)
 }
 
 /// Writes `homeserver.yaml` into `dir`; paths in it are relative to `dir`.
@@ -222,7 +266,8 @@ fn write_config(dir: &Path, server_name: &str, database_url: &str, options: &Opt
         .as_deref()
         .unwrap_or(UNREACHED_RATE_LIMITS);
     let federation = format!(
-        "federation:\n  extra_trusted_ca_paths: [{:?}]\n  request_timeout_secs: 10\n",
+        "federation:\n  extra_trusted_ca_paths: [{:?}]\n  request_timeout_secs: 10\n  \
+         retry_initial_ms: 200\n  retry_max_ms: 2000\n",
         tls::test_ca().ca_path
     );
     let text = format!("{text}{limits}{federation}");

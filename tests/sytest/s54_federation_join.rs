@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::harness::federation::federation_request;
-use crate::harness::rooms::{call, create_room, encode, room_path};
+use crate::harness::rooms::{call, create_room, encode, room_path, send_message, sync_until};
 use crate::harness::{register, Options, Session, TestServer};
 
 async fn tls_server() -> TestServer {
@@ -232,4 +232,97 @@ async fn the_join_handshake_refuses_what_it_must() {
     );
     let (status, body) = federation_request(&remote, &home, Method::PUT, &path, Some(&event)).await;
     assert_eq!(status, 400, "{body}");
+
+    // A server the room's ACL denies (both test servers are 127.0.0.1; ports are not matched)
+    // may not even ask.
+    let acl = json!({"allow": ["*"], "deny": ["127.0.0.1"]});
+    let (status, body) = call(
+        &home,
+        &alice,
+        Method::PUT,
+        &room_path(&public, "state/m.room.server_acl/"),
+        Some(&acl),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = federation_request(
+        &remote,
+        &home,
+        Method::GET,
+        &make_join(&public, &carol_id, "?ver=10"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, &body["errcode"]),
+        (403, &json!("M_FORBIDDEN")),
+        "{body}"
+    );
+    let (status, body) = join_via(&remote, &carol, &public, &home.server_name).await;
+    assert_eq!(
+        (status, &body["errcode"]),
+        (403, &json!("M_FORBIDDEN")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn messages_and_membership_flow_both_ways_after_a_remote_join() {
+    let home = tls_server().await;
+    let remote = tls_server().await;
+    let alice = register(&home, "alice", "secret-alice").await;
+    let bob = register(&remote, "bob", "secret-bob").await;
+    let room_id = create_room(&home, &alice, json!({"preset": "public_chat"})).await;
+    let (status, body) = join_via(&remote, &bob, &room_id, &home.server_name).await;
+    assert_eq!(status, 200, "{body}");
+
+    send_message(&home, &alice, &room_id, "hello from home").await;
+    let seen = sync_until(&remote, &bob, &room_id, 30, |e| {
+        e["content"]["body"] == "hello from home"
+    })
+    .await;
+    assert!(seen.is_some(), "bob never saw alice's message");
+
+    send_message(&remote, &bob, &room_id, "hello from remote").await;
+    let seen = sync_until(&home, &alice, &room_id, 30, |e| {
+        e["content"]["body"] == "hello from remote"
+    })
+    .await;
+    let seen = seen.expect("alice never saw bob's message");
+    assert_eq!(
+        seen["sender"],
+        json!(format!("@bob:{}", remote.server_name))
+    );
+
+    // A state change on the remote side is accepted and becomes state on the home side.
+    let (status, body) = call(
+        &remote,
+        &bob,
+        Method::PUT,
+        &room_path(&room_id, "state/m.room.topic/"),
+        Some(&json!({"topic": "bob was here"})),
+    )
+    .await;
+    assert_eq!(status, 403, "bob lacks the power for the topic: {body}");
+    let (status, body) = call(
+        &remote,
+        &bob,
+        Method::POST,
+        &room_path(&room_id, "leave"),
+        Some(&json!({})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let bob_id = format!("@bob:{}", remote.server_name);
+    let left = sync_until(&home, &alice, &room_id, 30, |e| {
+        e["type"] == "m.room.member"
+            && e["state_key"] == json!(bob_id)
+            && e["content"]["membership"] == "leave"
+    })
+    .await;
+    assert!(left.is_some(), "alice never saw bob leave");
+    assert_eq!(
+        state_ids(&home, &alice, &room_id).await.len(),
+        state_ids(&remote, &bob, &room_id).await.len()
+    );
 }

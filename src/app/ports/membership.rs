@@ -84,6 +84,10 @@ impl MembershipPort for AppState {
                 format!("Room version {room_version} is not supported here"),
             )
         })?;
+        self.rooms
+            .check_server_acl(room_id, origin)
+            .await
+            .map_err(from_client)?;
         let Value::Object(object) = event else {
             return Err(bad_json("The event is not a JSON object"));
         };

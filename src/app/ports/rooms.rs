@@ -14,6 +14,7 @@ use client_api::{
 };
 use serde_json::{Map, Value};
 
+use super::backfill::BACKFILL_MINIMUM;
 use crate::app::AppState;
 
 impl RoomCreationPort for AppState {
@@ -175,6 +176,19 @@ impl RoomParticipationPort for AppState {
         room_id: &str,
         request: get_room_events::Request,
     ) -> Result<get_room_events::Response, MatrixError> {
+        let backwards = request.dir == get_room_events::Dir::Backward;
+        let limit = request.limit.unwrap_or(10);
+        let answer = self
+            .rooms
+            .room_messages(user, room_id, request.clone())
+            .await?;
+        if !backwards || answer.end.is_some() {
+            return Ok(answer);
+        }
+        // The local history ran out: fetch older events from the room's other servers.
+        if self.backfill(room_id, limit.max(BACKFILL_MINIMUM)).await? == 0 {
+            return Ok(answer);
+        }
         self.rooms.room_messages(user, room_id, request).await
     }
 

@@ -16,12 +16,13 @@ use std::sync::Arc;
 use client_api::sync::BasicEvent;
 use client_api::{ClientUser, MatrixError};
 use serde_json::{json, Map, Value};
+use state_res::ids::server_name_of;
 use tracing::instrument;
 
 use crate::services::account_data::AccountData;
 use crate::services::notifier::Notifier;
 use crate::services::{internal, now_ms};
-use crate::storage::{Database, NewReceipt, StreamPosition};
+use crate::storage::{Database, NewReceipt, StorageError, StreamPosition};
 
 /// `m.read`: a public read receipt.
 pub const READ: &str = "m.read";
@@ -210,6 +211,63 @@ impl Receipts {
                 &json!({"event_id": event_id}),
             )
             .await
+    }
+
+    /// An `m.receipt` EDU from `origin` (server-server API § "Receipts"):
+    /// `{room_id: {"m.read": {user_id: {"event_ids": […], "data": {"ts", "thread_id"?}}}}}`.
+    /// A receipt is stored when its user belongs to `origin` and is joined to the room and the
+    /// event is a known event of the room; anything else is ignored (only `m.read` travels).
+    pub async fn remote_receipts(&self, origin: &str, content: &Value) -> Result<(), StorageError> {
+        let Some(rooms) = content.as_object() else {
+            return Ok(());
+        };
+        for (room_id, receipts) in rooms {
+            let Some(users) = receipts.get(READ).and_then(Value::as_object) else {
+                continue;
+            };
+            let mut stored = false;
+            for (user_id, receipt) in users {
+                if server_name_of(user_id) != Some(origin)
+                    || !self.database.is_joined(room_id, user_id).await?
+                {
+                    continue;
+                }
+                let data = receipt.get("data");
+                let ts = data
+                    .and_then(|d| d.get("ts"))
+                    .and_then(Value::as_i64)
+                    .unwrap_or_else(now_ms);
+                let thread_id = data
+                    .and_then(|d| d.get("thread_id"))
+                    .and_then(Value::as_str)
+                    .filter(|thread| !thread.is_empty());
+                let event_ids = receipt.get("event_ids").and_then(Value::as_array);
+                for event_id in event_ids.into_iter().flatten().filter_map(Value::as_str) {
+                    let Some(event) = self.database.get_event(event_id).await? else {
+                        continue;
+                    };
+                    if event.room_id != *room_id || event.rejection_reason.is_some() {
+                        continue;
+                    }
+                    let receipt = NewReceipt {
+                        room_id,
+                        receipt_type: READ,
+                        user_id,
+                        thread_id,
+                        event_id,
+                        event_position: event.stream_position,
+                        ts,
+                    };
+                    stored |= self.database.put_receipt(&receipt).await?.is_some();
+                }
+            }
+            if stored {
+                self.notifier
+                    .notify_room(&self.database, room_id, None)
+                    .await;
+            }
+        }
+        Ok(())
     }
 
     /// The event's stream position; the user must be joined (403) and the event in the room

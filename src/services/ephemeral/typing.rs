@@ -11,17 +11,22 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use client_api::{ClientUser, MatrixError};
+use state_res::ids::server_name_of;
 use tokio::time::Instant;
 use tracing::instrument;
 
 use crate::services::internal;
 use crate::services::notifier::Notifier;
-use crate::storage::Database;
+use crate::storage::{Database, StorageError};
 
 /// The longest a typing notice lasts (Synapse caps `timeout` at 120 s).
 const MAX_TIMEOUT: Duration = Duration::from_secs(120);
 /// `timeout` when the client sends none (Synapse's default).
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long another server's typing notice lasts (Synapse's `FEDERATION_TIMEOUT`; its
+/// servers renew a notice every 40 s).
+pub const REMOTE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The typing service.
 #[derive(Debug)]
@@ -82,11 +87,43 @@ impl Typing {
                 "User {user_id} not in room {room_id}"
             )));
         }
+        let timeout = timeout_ms
+            .map(Duration::from_millis)
+            .unwrap_or(DEFAULT_TIMEOUT)
+            .min(MAX_TIMEOUT);
+        self.apply(room_id, user_id, typing, timeout).await;
+        Ok(())
+    }
+
+    /// An `m.typing` EDU from `origin` (server-server API § "Typing Notifications"): applied
+    /// when the user belongs to `origin` and is joined to the room; ignored otherwise. A
+    /// notice lasts [`REMOTE_TIMEOUT`] unless renewed or stopped (the EDU has no timeout).
+    pub async fn remote_typing(
+        self: &Arc<Self>,
+        origin: &str,
+        room_id: &str,
+        user_id: &str,
+        typing: bool,
+    ) -> Result<(), StorageError> {
+        if server_name_of(user_id) != Some(origin)
+            || !self.database.is_joined(room_id, user_id).await?
+        {
+            tracing::debug!(origin, room_id, user_id, "m.typing EDU ignored");
+            return Ok(());
+        }
+        self.apply(room_id, user_id, typing, REMOTE_TIMEOUT).await;
+        Ok(())
+    }
+
+    /// Starts (for `timeout`) or stops a notice; a change wakes the room's users.
+    async fn apply(
+        self: &Arc<Self>,
+        room_id: &str,
+        user_id: &str,
+        typing: bool,
+        timeout: Duration,
+    ) {
         let changed = if typing {
-            let timeout = timeout_ms
-                .map(Duration::from_millis)
-                .unwrap_or(DEFAULT_TIMEOUT)
-                .min(MAX_TIMEOUT);
             let expiry = Instant::now() + timeout;
             let changed = self.start(room_id, user_id, expiry);
             let weak = Arc::downgrade(self);
@@ -104,7 +141,6 @@ impl Typing {
                 .notify_room(&self.database, room_id, None)
                 .await;
         }
-        Ok(())
     }
 
     /// The stream's current position (expired notices dropped first).

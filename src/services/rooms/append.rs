@@ -162,6 +162,7 @@ impl Rooms {
         self.notifier
             .notify_room(&self.database, pdu.room_id(), target)
             .await;
+        self.send_to_servers(pdu).await;
         Ok(())
     }
 }

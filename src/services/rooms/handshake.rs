@@ -40,6 +40,7 @@ impl Rooms {
             ));
         }
         let version = self.known_version(room_id).await?;
+        self.check_server_acl(room_id, origin).await?;
         if !self.is_resident(room_id).await? {
             return Err(MatrixError::not_found("This server is not in the room"));
         }
@@ -93,7 +94,10 @@ impl Rooms {
     ) -> Result<Value, MatrixError> {
         check_membership_event(origin, membership, room_id, event_id, pdu)?;
         match self.receive_pdu(origin, pdu, remote).await? {
-            Received::Accepted | Received::AlreadyKnown => {}
+            // The resident server passes the event on to the room's other servers (spec
+            // § "Joining Rooms": "must also send the event to other servers").
+            Received::Accepted => self.send_to_servers_except(pdu, Some(origin)).await,
+            Received::AlreadyKnown => {}
             Received::Rejected(reason) | Received::SoftFailed(reason) => {
                 return Err(MatrixError::forbidden(format!(
                     "The membership event is not allowed: {reason}"

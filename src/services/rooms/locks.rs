@@ -1,6 +1,7 @@
 //! One write lock per room. Building an event reads the room's forward extremity and current
 //! state; persisting it moves both. Holding the room's lock from the read to the write keeps
-//! concurrent local sends from forking the DAG (single-server rooms stay linear).
+//! concurrent local sends from forking the DAG (single-server rooms stay linear). The same
+//! keyed lock serialises inbound federation transactions per origin (`app/ports/transactions.rs`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -10,13 +11,13 @@ use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
 /// The per-room locks. Entries nobody holds or waits for are dropped as new rooms are locked,
 /// so the map stays as large as the set of rooms being written to.
 #[derive(Debug, Default)]
-pub(super) struct RoomLocks {
+pub(crate) struct RoomLocks {
     rooms: Mutex<HashMap<String, Arc<AsyncMutex<()>>>>,
 }
 
 impl RoomLocks {
     /// Waits for and takes the lock of `room_id`; it is released when the guard drops.
-    pub(super) async fn lock(&self, room_id: &str) -> OwnedMutexGuard<()> {
+    pub(crate) async fn lock(&self, room_id: &str) -> OwnedMutexGuard<()> {
         let lock = {
             // A poisoned map only means another thread panicked while inserting; the map
             // itself is still consistent.

@@ -46,7 +46,8 @@ impl Rooms {
                 (None, Direction::Backward) => {
                     self.database.max_stream_position().await.map_err(internal)
                 }
-                (None, Direction::Forward) => Ok(StreamPosition(0)),
+                // Backfilled history sits below 0 (`storage::backfill`).
+                (None, Direction::Forward) => Ok(StreamPosition(i64::MIN)),
             }
         };
         // Two independent reads: who may read, and where the timeline ends.

@@ -61,6 +61,7 @@ impl Rooms {
     ) -> Result<Received, MatrixError> {
         let room_id = pdu.room_id().to_owned();
         let version = self.known_version(&room_id).await?;
+        self.check_server_acl(&room_id, origin).await?;
         let _lock = self.locks.lock(&room_id).await;
         self.heads.forget(&room_id);
         if self.in_dag(pdu.event_id()).await? {
@@ -86,7 +87,7 @@ impl Rooms {
 
     /// Whether the event is stored as part of the room's DAG (with a state), not just as an
     /// outlier.
-    async fn in_dag(&self, event_id: &str) -> Result<bool, MatrixError> {
+    pub(super) async fn in_dag(&self, event_id: &str) -> Result<bool, MatrixError> {
         Ok(self
             .database
             .event_state_group(event_id)
@@ -243,7 +244,7 @@ impl Rooms {
     /// Step 4: `None` if the event passes the auth rules against its own auth events, else the
     /// reason to reject it. Auth events this server lacks are fetched with `origin`'s
     /// `/event_auth` and stored as outliers.
-    async fn check_against_auth_events(
+    pub(super) async fn check_against_auth_events(
         &self,
         origin: &str,
         pdu: &Pdu,

@@ -30,6 +30,16 @@ pub trait RemoteEvents: Sync {
         limit: u32,
     ) -> impl Future<Output = Vec<Pdu>> + Send;
 
+    /// Events before `from` (`/backfill`), at most `limit`.
+    fn backfill(
+        &self,
+        server: &str,
+        version: &RoomVersion,
+        room_id: &str,
+        from: &[String],
+        limit: u32,
+    ) -> impl Future<Output = Vec<Pdu>> + Send;
+
     /// The room's state before `event_id` and the auth chain of that state (`/state_ids`, then
     /// the events not yet known by `/event`); `None` if it cannot be had.
     fn state_before(
@@ -60,6 +70,10 @@ impl RemoteEvents for NoRemote {
         _: &[String],
         _: u32,
     ) -> Vec<Pdu> {
+        Vec::new()
+    }
+
+    async fn backfill(&self, _: &str, _: &RoomVersion, _: &str, _: &[String], _: u32) -> Vec<Pdu> {
         Vec::new()
     }
 

@@ -58,6 +58,10 @@ impl Rooms {
                 .map_err(internal)?;
         }
         let state_before = store_state(&self.database, room_id, None, &state_map).await?;
+        self.database
+            .set_backfill_anchor(room_id, state_before)
+            .await
+            .map_err(internal)?;
         let json = serde_json::to_string(join.json())
             .map_err(|e| MatrixError::internal(format!("serialising a PDU: {e}")))?;
         let member_key = (MEMBER.to_owned(), join.sender().to_owned());
@@ -78,10 +82,12 @@ impl Rooms {
                 current_state: None,
             },
         };
-        self.database
-            .persist_remote_event(&write)
-            .await
-            .map_err(internal)?;
+        match self.database.persist_remote_event(&write).await {
+            Ok(_) => {}
+            // The resident server's copy arrived first (a /send racing the send_join answer).
+            Err(crate::storage::StorageError::Conflict(_)) => return Ok(()),
+            Err(error) => return Err(internal(error)),
+        }
         let members: Vec<(String, String, String)> = state
             .iter()
             .filter(|pdu| pdu.event_type() == MEMBER && pdu.state_key() != Some(join.sender()))

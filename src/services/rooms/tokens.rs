@@ -22,7 +22,9 @@ pub(super) fn parse_token(token: &str) -> Result<StreamPosition, MatrixError> {
         Some(b's') => token[1..].split('_').next().unwrap_or_default(),
         _ => return Err(invalid()),
     };
-    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+    // Backfilled history has negative positions (`storage::backfill`).
+    let digits = number.strip_prefix('-').unwrap_or(number);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(invalid());
     }
     number.parse().map(StreamPosition).map_err(|_| invalid())

@@ -161,3 +161,32 @@ pub async fn joined_rooms(server: &TestServer, session: &Session) -> Vec<String>
     assert_eq!(status, 200, "{body}");
     serde_json::from_value(body["joined_rooms"].clone()).unwrap_or_default()
 }
+
+/// Long-polls `/sync` as `session` until the timeline of `room_id` holds an event `matches`
+/// accepts (at most `tries` polls of up to one second); the event, or `None`.
+pub async fn sync_until(
+    server: &TestServer,
+    session: &Session,
+    room_id: &str,
+    tries: usize,
+    matches: impl Fn(&Value) -> bool,
+) -> Option<Value> {
+    let mut since: Option<String> = None;
+    for _ in 0..tries {
+        let path = match &since {
+            Some(token) => format!("/_matrix/client/v3/sync?timeout=1000&since={token}"),
+            None => "/_matrix/client/v3/sync".to_owned(),
+        };
+        let (status, body) = call(server, session, Method::GET, &path, None).await;
+        assert_eq!(status, 200, "sync: {body}");
+        let timeline = &body["rooms"]["join"][room_id]["timeline"]["events"];
+        if let Some(found) = timeline
+            .as_array()
+            .and_then(|e| e.iter().find(|e| matches(e)))
+        {
+            return Some(found.clone());
+        }
+        since = body["next_batch"].as_str().map(str::to_owned);
+    }
+    None
+}

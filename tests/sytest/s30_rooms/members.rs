@@ -102,8 +102,11 @@ async fn can_invite_users_to_invite_only_rooms() {
             (403, Some("M_FORBIDDEN")),
             "leaving twice: {body}"
         );
-        let alias = "/_matrix/client/v3/join/%23tea%3Aexample.org";
-        let (status, body) = call(&server, &bob, Method::POST, alias, None).await;
+        let alias = format!(
+            "/_matrix/client/v3/join/{}",
+            encode(&format!("#tea:{}", server.server_name))
+        );
+        let (status, body) = call(&server, &bob, Method::POST, &alias, None).await;
         assert_eq!((status, errcode(&body)), (404, Some("M_NOT_FOUND")));
     })
     .await;

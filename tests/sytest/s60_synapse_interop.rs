@@ -1,0 +1,219 @@
+//! Interop with a real Synapse (from PyPI; see `harness/synapse.rs`): a Synapse user joins a
+//! Concord room and a Concord user joins a Synapse room, over HTTPS federation on loopback
+//! with the test CA; messages reach the other side's `/sync`, and both servers hold the same
+//! room state.
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::harness::rooms::{call, create_room, encode, room_path, send_message, sync_until};
+use crate::harness::synapse::Synapse;
+use crate::harness::{register, Options, Session, TestServer};
+
+async fn concord() -> TestServer {
+    TestServer::start_with(Options {
+        tls: true,
+        enable_registration: true,
+        ..Options::default()
+    })
+    .await
+}
+
+/// `(type, state_key, event_id)` of a `/state` answer, sorted.
+fn state_ids(state: &Value) -> Vec<(String, String, String)> {
+    let mut ids: Vec<_> = state
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|e| {
+            (
+                e["type"].as_str().unwrap_or_default().to_owned(),
+                e["state_key"].as_str().unwrap_or_default().to_owned(),
+                e["event_id"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// Long-polls Synapse's `/sync` until `room_id`'s timeline holds an event `matches` accepts.
+async fn synapse_sync_until(
+    synapse: &Synapse,
+    session: &Session,
+    room_id: &str,
+    tries: usize,
+    matches: impl Fn(&Value) -> bool,
+) -> Option<Value> {
+    let mut since: Option<String> = None;
+    for _ in 0..tries {
+        let path = match &since {
+            Some(token) => format!("/_matrix/client/v3/sync?timeout=1000&since={token}"),
+            None => "/_matrix/client/v3/sync".to_owned(),
+        };
+        let (status, body) = synapse.call(session, Method::GET, &path, None).await;
+        assert_eq!(status, 200, "sync: {body}");
+        let timeline = &body["rooms"]["join"][room_id]["timeline"]["events"];
+        if let Some(found) = timeline
+            .as_array()
+            .and_then(|e| e.iter().find(|e| matches(e)))
+        {
+            return Some(found.clone());
+        }
+        since = body["next_batch"].as_str().map(str::to_owned);
+    }
+    None
+}
+
+#[tokio::test]
+async fn a_synapse_user_joins_a_concord_room_and_messages_flow_both_ways() {
+    let Some(synapse) = Synapse::start().await else {
+        return;
+    };
+    let concord = concord().await;
+    let alice = register(&concord, "alice", "secret-alice").await;
+    let sam = synapse.register("sam").await;
+    let room_id = create_room(
+        &concord,
+        &alice,
+        json!({"preset": "public_chat", "name": "Mixed"}),
+    )
+    .await;
+
+    let path = format!(
+        "/_matrix/client/v3/join/{}?server_name={}",
+        encode(&room_id),
+        encode(&concord.server_name)
+    );
+    let (status, body) = synapse
+        .call(&sam, Method::POST, &path, Some(&json!({})))
+        .await;
+    assert_eq!(status, 200, "Synapse joining: {body}\n{}", synapse.log());
+
+    send_message(&concord, &alice, &room_id, "hello synapse").await;
+    let seen = synapse_sync_until(&synapse, &sam, &room_id, 30, |e| {
+        e["content"]["body"] == "hello synapse"
+    })
+    .await;
+    assert!(
+        seen.is_some(),
+        "sam never saw alice's message\n{}",
+        synapse.log()
+    );
+
+    let path = format!(
+        "/_matrix/client/v3/rooms/{}/send/m.room.message/t1",
+        encode(&room_id)
+    );
+    let (status, body) = synapse
+        .call(
+            &sam,
+            Method::PUT,
+            &path,
+            Some(&json!({"msgtype": "m.text", "body": "hello concord"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let seen = sync_until(&concord, &alice, &room_id, 30, |e| {
+        e["content"]["body"] == "hello concord"
+    })
+    .await;
+    assert!(
+        seen.is_some(),
+        "alice never saw sam's message\n{}",
+        synapse.log()
+    );
+
+    let (status, on_concord) = call(
+        &concord,
+        &alice,
+        Method::GET,
+        &room_path(&room_id, "state"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, on_synapse) = synapse
+        .call(&sam, Method::GET, &room_path(&room_id, "state"), None)
+        .await;
+    assert_eq!(status, 200, "{on_synapse}");
+    assert_eq!(state_ids(&on_concord), state_ids(&on_synapse));
+}
+
+#[tokio::test]
+async fn a_concord_user_joins_a_synapse_room_and_messages_flow_both_ways() {
+    let Some(synapse) = Synapse::start().await else {
+        return;
+    };
+    let concord = concord().await;
+    let bob = register(&concord, "bob", "secret-bob").await;
+    let sam = synapse.register("sam").await;
+    let (status, body) = synapse
+        .call(
+            &sam,
+            Method::POST,
+            "/_matrix/client/v3/createRoom",
+            Some(&json!({"preset": "public_chat", "name": "Synapse room"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let room_id = body["room_id"].as_str().expect("room id").to_owned();
+
+    let path = format!(
+        "/_matrix/client/v3/join/{}?server_name={}",
+        encode(&room_id),
+        encode(&synapse.server_name)
+    );
+    let (status, body) = call(&concord, &bob, Method::POST, &path, Some(&json!({}))).await;
+    assert_eq!(status, 200, "Concord joining: {body}\n{}", synapse.log());
+
+    let path = format!(
+        "/_matrix/client/v3/rooms/{}/send/m.room.message/t1",
+        encode(&room_id)
+    );
+    let (status, body) = synapse
+        .call(
+            &sam,
+            Method::PUT,
+            &path,
+            Some(&json!({"msgtype": "m.text", "body": "welcome bob"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let seen = sync_until(&concord, &bob, &room_id, 30, |e| {
+        e["content"]["body"] == "welcome bob"
+    })
+    .await;
+    assert!(
+        seen.is_some(),
+        "bob never saw sam's message\n{}",
+        synapse.log()
+    );
+
+    send_message(&concord, &bob, &room_id, "thanks sam").await;
+    let seen = synapse_sync_until(&synapse, &sam, &room_id, 30, |e| {
+        e["content"]["body"] == "thanks sam"
+    })
+    .await;
+    assert!(
+        seen.is_some(),
+        "sam never saw bob's message\n{}",
+        synapse.log()
+    );
+
+    let (status, on_concord) = call(
+        &concord,
+        &bob,
+        Method::GET,
+        &room_path(&room_id, "state"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, on_synapse) = synapse
+        .call(&sam, Method::GET, &room_path(&room_id, "state"), None)
+        .await;
+    assert_eq!(status, 200, "{on_synapse}");
+    assert_eq!(state_ids(&on_concord), state_ids(&on_synapse));
+}
