@@ -8,7 +8,6 @@
 //! - [`pdu`]: the PDU format, size limits, content and reference hashes, event ids.
 //! - [`redaction`]: the redaction algorithm of every room version.
 //! - [`auth`]: the authorization rules of every room version.
-//! - [`server_acl`]: whether a room's server ACL allows a server.
 
 pub mod auth;
 pub mod base64;
@@ -18,5 +17,4 @@ pub mod pdu;
 pub mod redaction;
 pub mod resolve;
 pub mod room_version;
-pub mod server_acl;
 pub mod signing;

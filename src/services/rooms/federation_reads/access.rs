@@ -2,7 +2,8 @@
 //! must be in the room or the history visible to it; Synapse's `assert_host_in_room` and
 //! `filter_events_for_server`):
 //!
-//! - **room**: the room's server ACL (`m.room.server_acl` in the current state) allows the
+//! - **room**: the room's server ACL (`m.room.server_acl` in the current state, matched by
+//!   `acl::acl_allows`; read here in the same query as the history visibility) allows the
 //!   requesting server (server-server § "Server Access Control Lists (ACLs)"; applied to every
 //!   read here, `/event` included), and the server has a user joined to the room in its
 //!   current state or the room's current history visibility is `world_readable` (an exemption
@@ -19,9 +20,10 @@
 use std::collections::{HashMap, HashSet};
 
 use client_api::MatrixError;
+use serde_json::Value;
 use state_res::ids::check_room_id;
-use state_res::server_acl::is_server_allowed;
 
+use super::super::acl::acl_allows;
 use super::super::errors::unknown_room;
 use super::super::history::text;
 use super::super::visibility::server_can_see_event;
@@ -72,7 +74,9 @@ impl Rooms {
             let key = (event_type.to_owned(), String::new());
             state.get(&key).map(StoredEvent::content)
         };
-        if !is_server_allowed(content(SERVER_ACL).as_ref(), origin) {
+        let denied =
+            matches!(content(SERVER_ACL), Some(Value::Object(acl)) if !acl_allows(&acl, origin));
+        if denied {
             return Err(MatrixError::forbidden(format!(
                 "{origin} is denied by the room's server ACL"
             )));
