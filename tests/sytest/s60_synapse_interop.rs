@@ -217,3 +217,183 @@ async fn a_concord_user_joins_a_synapse_room_and_messages_flow_both_ways() {
     assert_eq!(status, 200, "{on_synapse}");
     assert_eq!(state_ids(&on_concord), state_ids(&on_synapse));
 }
+
+/// Polls Synapse's `/rooms/{id}/state/m.room.member/{user}` until its membership is `wanted`.
+async fn synapse_membership_becomes(
+    synapse: &Synapse,
+    session: &Session,
+    room_id: &str,
+    user_id: &str,
+    wanted: &str,
+) -> bool {
+    let path = room_path(
+        &room_id,
+        &format!("state/m.room.member/{}", encode(user_id)),
+    );
+    for _ in 0..60 {
+        let (status, member) = synapse.call(session, Method::GET, &path, None).await;
+        if status == 200 && member["membership"] == wanted {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    false
+}
+
+/// Polls Synapse's `/sync` until `room_id` is among the invites.
+async fn synapse_invited(synapse: &Synapse, session: &Session, room_id: &str) -> bool {
+    for _ in 0..40 {
+        let (status, body) = synapse
+            .call(
+                session,
+                Method::GET,
+                "/_matrix/client/v3/sync?timeout=500",
+                None,
+            )
+            .await;
+        if status == 200 && body["rooms"]["invite"].get(room_id).is_some() {
+            return true;
+        }
+    }
+    false
+}
+
+#[tokio::test]
+async fn invites_kicks_and_bans_cross_between_concord_and_synapse() {
+    let Some(synapse) = Synapse::start().await else {
+        return;
+    };
+    let concord = concord().await;
+    let alice = register(&concord, "alice", "secret-alice").await;
+    let sam = synapse.register("sam").await;
+
+    // Concord invites a Synapse user; Synapse co-signs, shows it, and the user joins.
+    let room_id = create_room(
+        &concord,
+        &alice,
+        json!({"preset": "private_chat", "name": "Invite only"}),
+    )
+    .await;
+    let (status, body) = call(
+        &concord,
+        &alice,
+        Method::POST,
+        &room_path(&room_id, "invite"),
+        Some(&json!({"user_id": sam.user_id})),
+    )
+    .await;
+    assert_eq!(status, 200, "invite: {body}\n{}", synapse.log());
+    assert!(
+        synapse_invited(&synapse, &sam, &room_id).await,
+        "no invite on Synapse\n{}",
+        synapse.log()
+    );
+    let path = format!("/_matrix/client/v3/join/{}", encode(&room_id));
+    let (status, body) = synapse
+        .call(&sam, Method::POST, &path, Some(&json!({})))
+        .await;
+    assert_eq!(status, 200, "accepting: {body}\n{}", synapse.log());
+
+    // A kick and then a ban by the Concord side reach Synapse.
+    let (status, body) = call(
+        &concord,
+        &alice,
+        Method::POST,
+        &room_path(&room_id, "kick"),
+        Some(&json!({"user_id": sam.user_id, "reason": "out"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = call(
+        &concord,
+        &alice,
+        Method::POST,
+        &room_path(&room_id, "ban"),
+        Some(&json!({"user_id": sam.user_id})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let path = room_path(
+        &room_id,
+        &format!("state/m.room.member/{}", encode(&sam.user_id)),
+    );
+    let (status, member) = call(&concord, &alice, Method::GET, &path, None).await;
+    assert_eq!((status, &member["membership"]), (200, &json!("ban")));
+    // However the banned user's server tries to rejoin, the room here keeps the ban.
+    let path_join = format!(
+        "/_matrix/client/v3/join/{}?server_name={}",
+        encode(&room_id),
+        encode(&concord.server_name)
+    );
+    let _ = synapse
+        .call(&sam, Method::POST, &path_join, Some(&json!({})))
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let (status, member) = call(&concord, &alice, Method::GET, &path, None).await;
+    assert_eq!(
+        (status, &member["membership"]),
+        (200, &json!("ban")),
+        "{member}"
+    );
+
+    // Synapse invites a Concord user; Concord co-signs, shows it in /sync, and bob joins.
+    let bob = register(&concord, "bob", "secret-bob").await;
+    let (status, body) = synapse
+        .call(
+            &sam,
+            Method::POST,
+            "/_matrix/client/v3/createRoom",
+            Some(&json!({"preset": "private_chat", "invite": [bob.user_id]})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}\n{}", synapse.log());
+    let synapse_room = body["room_id"].as_str().expect("room id").to_owned();
+    let mut invited = false;
+    for _ in 0..40 {
+        let (_, body) = call(
+            &concord,
+            &bob,
+            Method::GET,
+            "/_matrix/client/v3/sync?timeout=500",
+            None,
+        )
+        .await;
+        if body["rooms"]["invite"].get(&synapse_room).is_some() {
+            invited = true;
+            break;
+        }
+    }
+    assert!(invited, "bob never saw the invite\n{}", synapse.log());
+    let path = format!("/_matrix/client/v3/join/{}", encode(&synapse_room));
+    let (status, body) = call(&concord, &bob, Method::POST, &path, Some(&json!({}))).await;
+    assert_eq!(status, 200, "bob accepting: {body}\n{}", synapse.log());
+    assert!(
+        synapse_membership_becomes(&synapse, &sam, &synapse_room, &bob.user_id, "join").await,
+        "Synapse never saw bob join\n{}",
+        synapse.log()
+    );
+    // And Synapse kicks him: Concord's state follows.
+    let (status, body) = synapse
+        .call(
+            &sam,
+            Method::POST,
+            &room_path(&synapse_room, "kick"),
+            Some(&json!({"user_id": bob.user_id})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let path = room_path(
+        &synapse_room,
+        &format!("state/m.room.member/{}", encode(&bob.user_id)),
+    );
+    let mut kicked = false;
+    for _ in 0..40 {
+        let (status, member) = call(&concord, &bob, Method::GET, &path, None).await;
+        if status == 200 && member["membership"] == "leave" {
+            kicked = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert!(kicked, "Concord never saw the kick\n{}", synapse.log());
+}

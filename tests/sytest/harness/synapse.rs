@@ -90,8 +90,8 @@ impl Synapse {
         let text = std::fs::read_to_string(self.dir.path().join("homeserver.log"))
             .or_else(|_| std::fs::read_to_string(self.dir.path().join("stderr.log")))
             .unwrap_or_default();
-        let start = text.len().saturating_sub(6000);
-        text[text.floor_char_boundary(start)..].to_owned()
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(80)..].join("\n")
     }
 
     /// Registers `localpart` (open registration, `m.login.dummy`), returning its session.
