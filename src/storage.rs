@@ -48,6 +48,7 @@ mod rooms;
 mod row;
 mod server_key_responses;
 mod server_keys;
+mod server_members;
 mod sessions;
 mod state;
 mod sync;

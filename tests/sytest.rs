@@ -42,6 +42,8 @@ mod s49_server_keys;
 mod s50_federation_keys;
 #[path = "sytest/s51_federation_queries.rs"]
 mod s51_federation_queries;
+#[path = "sytest/s52_federation_reads.rs"]
+mod s52_federation_reads;
 #[path = "sytest/s53_federation_send.rs"]
 mod s53_federation_send;
 #[path = "sytest/s54_federation_join.rs"]

@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod endpoint;
 mod error;
+pub mod events;
 pub mod membership;
 pub mod query;
 pub mod server_discovery;
@@ -23,6 +24,7 @@ use axum::Router;
 pub use auth::{Origin, ServerAuthPort};
 pub use endpoint::{mount, Auth, Endpoint};
 pub use error::MatrixError;
+pub use events::EventsPort;
 pub use membership::MembershipPort;
 pub use query::QueryPort;
 pub use server_discovery::ServerDiscoveryPort;
@@ -37,6 +39,7 @@ pub trait FederationPorts:
     + NotaryPort
     + QueryPort
     + MembershipPort
+    + EventsPort
     + TransactionsPort
 {
 }
@@ -48,6 +51,7 @@ impl<P> FederationPorts for P where
         + NotaryPort
         + QueryPort
         + MembershipPort
+        + EventsPort
         + TransactionsPort
 {
 }
@@ -90,6 +94,7 @@ pub fn router<P: FederationPorts>(backend: Arc<P>) -> Router {
         &server_discovery::get_well_known::ENDPOINT,
         server_discovery::get_well_known::handler::<P>,
     );
+    let router = events::mount_all(router);
     let router = membership_routes::<P>(router);
     let router = mount(
         router,

@@ -23,6 +23,7 @@ use super::AppState;
 mod backfill;
 mod directory;
 mod ephemeral;
+mod events;
 mod membership;
 mod rooms;
 mod server_server;

@@ -19,6 +19,7 @@
 //! - [`history`], [`messages`], [`context`], [`members`], [`tokens`], [`filter`]: the
 //!   timeline a page at a time, as history visibility lets a user see it;
 //! - [`forget`]: forgetting rooms;
+//! - [`federation_reads`]: events, state and auth chains as other servers read them;
 //! - [`errors`]: how engine failures reach the client.
 
 mod acl;
@@ -31,6 +32,7 @@ mod context;
 mod create;
 mod directory;
 mod errors;
+pub(crate) mod federation_reads;
 mod filter;
 mod forget;
 mod handshake;

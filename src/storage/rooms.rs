@@ -42,7 +42,7 @@ pub struct EventTransaction {
 }
 
 impl Membership {
-    fn from_row(row: &AnyRow) -> Result<Self, StorageError> {
+    pub(super) fn from_row(row: &AnyRow) -> Result<Self, StorageError> {
         Ok(Membership {
             user_id: row.try_get("user_id")?,
             membership: row.try_get("membership")?,

@@ -9,6 +9,7 @@ mod migrations;
 mod receipts;
 mod rooms;
 mod server_keys;
+mod server_members;
 mod sessions;
 mod state;
 mod state_chain;

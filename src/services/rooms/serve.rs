@@ -1,5 +1,5 @@
-//! Serving stored events to a client, a batch at a time (`/event`, `/state`, `/messages`,
-//! `/context`, `/members`): each event in the client format, and
+//! Serving stored events a batch at a time: to clients (`/event`, `/state`, `/messages`,
+//! `/context`, `/members`) each event in the client format, and
 //!
 //! - redacted (spec § "Redactions"): an event with an accepted redaction is pruned with the
 //!   room version's redaction algorithm (`state_res::redaction`) and carries the redaction in
@@ -10,8 +10,11 @@
 //!
 //! Three queries per batch whatever its size, run concurrently: replaced events, redactions,
 //! transactions (and the redactions of replaced events, when there are any).
+//!
+//! To other servers (`serve_pdus`): each event as its stored PDU, pruned by the same
+//! redaction rule (or when the requesting server may not see it); one query per batch.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use client_api::{ClientEvent, ClientUser, MatrixError};
 use serde_json::{json, Value};
@@ -22,7 +25,7 @@ use super::client_event::{add_transaction_id, client_event_of, pdu_json};
 use super::errors::corrupt;
 use super::Rooms;
 use crate::services::{internal, now_ms};
-use crate::storage::StoredEvent;
+use crate::storage::{LinkedEvent, StoredEvent};
 
 impl Rooms {
     /// `events` as `user` sees them, in the same order (for any reader of events, `/sync`
@@ -58,13 +61,9 @@ impl Rooms {
             .into_iter()
             .map(|link| (link.event_id, link.linked))
             .collect();
-        let mut redactions: HashMap<String, StoredEvent> = HashMap::new();
         let replaced_ids: Vec<&str> = replaced.values().map(|e| e.event_id.as_str()).collect();
         let redacted_replaced = db.redactions_of(&replaced_ids).await.map_err(internal)?;
-        for link in redacted.into_iter().chain(redacted_replaced) {
-            // The oldest accepted redaction in the target's own room is the one shown.
-            redactions.entry(link.event_id).or_insert(link.linked);
-        }
+        let redactions = first_redactions(redacted.into_iter().chain(redacted_replaced));
         let mut transactions: HashMap<String, _> = transactions.into_iter().collect();
         let now = now_ms();
         let mut served = Vec::with_capacity(events.len());
@@ -97,6 +96,35 @@ impl Rooms {
     }
 }
 
+impl Rooms {
+    /// `events` as PDUs for another server (server-server API § "PDUs"), in the same order:
+    /// the stored JSON, pruned with the room version's redaction algorithm when the event has
+    /// an accepted redaction in its own room or is in `pruned` (events the requesting server
+    /// may not see, served redacted so its DAG stays connected).
+    pub(crate) async fn serve_pdus(
+        &self,
+        events: &[StoredEvent],
+        pruned: &HashSet<String>,
+    ) -> Result<Vec<Value>, MatrixError> {
+        let ids: Vec<&str> = events.iter().map(|e| e.event_id.as_str()).collect();
+        let redacted = self.database.redactions_of(&ids).await.map_err(internal)?;
+        let redactions = first_redactions(redacted);
+        let mut pdus = Vec::with_capacity(events.len());
+        for event in events {
+            let json = pdu_json(event)?;
+            let redact_it =
+                pruned.contains(&event.event_id) || own_redaction(event, &redactions).is_some();
+            let json = if redact_it {
+                redact(&json, &Versions::of(self, &event.room_id).await?)
+            } else {
+                json
+            };
+            pdus.push(Value::Object(json));
+        }
+        Ok(pdus)
+    }
+}
+
 /// `event` in the client format, redacted if it has a redaction in its own room.
 fn render(
     event: &StoredEvent,
@@ -105,10 +133,7 @@ fn render(
     now: i64,
 ) -> Result<ClientEvent, MatrixError> {
     let json = pdu_json(event)?;
-    let redaction = redactions
-        .get(&event.event_id)
-        .filter(|redaction| redaction.room_id == event.room_id);
-    let Some(redaction) = redaction else {
+    let Some(redaction) = own_redaction(event, redactions) else {
         return Ok(client_event_of(event, json, now));
     };
     let mut client = client_event_of(event, redact(&json, version), now);
@@ -118,6 +143,27 @@ fn render(
         .unsigned
         .insert("redacted_because".to_owned(), because);
     Ok(client)
+}
+
+/// The redactions of events by target: the oldest accepted one of each (`links` in stream
+/// order, as storage returns them).
+fn first_redactions(links: impl IntoIterator<Item = LinkedEvent>) -> HashMap<String, StoredEvent> {
+    let mut redactions = HashMap::new();
+    for link in links {
+        redactions.entry(link.event_id).or_insert(link.linked);
+    }
+    redactions
+}
+
+/// The redaction that applies to `event`: one in the event's own room (a redaction of another
+/// room's event never applies).
+fn own_redaction<'a>(
+    event: &StoredEvent,
+    redactions: &'a HashMap<String, StoredEvent>,
+) -> Option<&'a StoredEvent> {
+    redactions
+        .get(&event.event_id)
+        .filter(|redaction| redaction.room_id == event.room_id)
 }
 
 /// Room versions by room id, cached on the service (a room's version never changes).

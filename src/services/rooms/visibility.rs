@@ -27,6 +27,23 @@ pub fn can_see_event(
     }
 }
 
+/// Whether another server may see an event (Synapse's `filter_events_for_server`; spec
+/// client-server § "History visibility" read for a server as for its users together):
+/// `world_readable`, `shared` (also the default and unknown values) — yes; `invited` — if one
+/// of its users was invited or joined at the event; `joined` — if one was joined.
+/// `memberships` are the server's users' memberships in the state after the event.
+pub fn server_can_see_event<'a>(
+    history_visibility: Option<&str>,
+    memberships: impl IntoIterator<Item = &'a str>,
+) -> bool {
+    let wanted: &[&str] = match history_visibility {
+        Some("joined") => &["join"],
+        Some("invited") => &["join", "invite"],
+        _ => return true,
+    };
+    memberships.into_iter().any(|m| wanted.contains(&m))
+}
+
 /// The history visibility an `m.room.history_visibility` event itself is judged by: the less
 /// restrictive of its own and the one it replaced (Synapse, so members on both sides of the
 /// boundary see the change). A missing or unknown value counts as `shared`.
@@ -42,7 +59,19 @@ pub fn at_visibility_change<'a>(new: Option<&'a str>, old: Option<&'a str>) -> &
 
 #[cfg(test)]
 mod tests {
-    use super::{at_visibility_change, can_see_event};
+    use super::{at_visibility_change, can_see_event, server_can_see_event};
+
+    #[test]
+    fn a_server_sees_joined_history_only_through_a_member_joined_then() {
+        assert!(server_can_see_event(Some("shared"), []));
+        assert!(server_can_see_event(None, []));
+        assert!(server_can_see_event(Some("world_readable"), ["leave"]));
+        assert!(server_can_see_event(Some("invited"), ["leave", "invite"]));
+        assert!(!server_can_see_event(Some("invited"), ["leave", "knock"]));
+        assert!(server_can_see_event(Some("joined"), ["ban", "join"]));
+        assert!(!server_can_see_event(Some("joined"), ["invite"]));
+        assert!(!server_can_see_event(Some("joined"), []));
+    }
 
     #[test]
     fn a_visibility_change_is_judged_by_the_less_restrictive_side() {
