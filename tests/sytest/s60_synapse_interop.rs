@@ -226,10 +226,7 @@ async fn synapse_membership_becomes(
     user_id: &str,
     wanted: &str,
 ) -> bool {
-    let path = room_path(
-        room_id,
-        &format!("state/m.room.member/{}", encode(user_id)),
-    );
+    let path = room_path(room_id, &format!("state/m.room.member/{}", encode(user_id)));
     for _ in 0..60 {
         let (status, member) = synapse.call(session, Method::GET, &path, None).await;
         if status == 200 && member["membership"] == wanted {
@@ -465,4 +462,108 @@ async fn a_concord_user_reads_500_messages_of_synapse_history_through_backfill()
     }
     let expected: Vec<u32> = (0..500).rev().collect();
     assert_eq!(seen, expected, "history as paginated on Concord");
+}
+
+#[tokio::test]
+async fn concurrent_state_changes_on_concord_and_synapse_converge() {
+    let Some(synapse) = Synapse::start().await else {
+        return;
+    };
+    let concord = concord().await;
+    let alice = register(&concord, "alice", "secret-alice").await;
+    let sam = synapse.register("sam").await;
+    let room_id = create_room(&concord, &alice, json!({"preset": "public_chat"})).await;
+    let path = format!(
+        "/_matrix/client/v3/join/{}?server_name={}",
+        encode(&room_id),
+        encode(&concord.server_name)
+    );
+    let (status, body) = synapse
+        .call(&sam, Method::POST, &path, Some(&json!({})))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // sam may change state too.
+    let (status, mut levels) = call(
+        &concord,
+        &alice,
+        Method::GET,
+        &room_path(&room_id, "state/m.room.power_levels/"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    levels["users"][&sam.user_id] = json!(100);
+    let (status, body) = call(
+        &concord,
+        &alice,
+        Method::PUT,
+        &room_path(&room_id, "state/m.room.power_levels/"),
+        Some(&levels),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        synapse_sync_until(&synapse, &sam, &room_id, 30, |e| e["type"]
+            == "m.room.power_levels"
+            && e["content"]["users"][&sam.user_id] == 100)
+        .await
+        .is_some(),
+        "{}",
+        synapse.log()
+    );
+
+    // Both sides change the same and different state at the same moment, a few times.
+    for round in 0..3 {
+        let topic = room_path(&room_id, "state/m.room.topic/");
+        let name = room_path(&room_id, "state/m.room.name/");
+        let concord_topic = json!({"topic": format!("concord {round}")});
+        let synapse_topic = json!({"topic": format!("synapse {round}")});
+        let synapse_name = json!({"name": format!("named by synapse {round}")});
+        let (a, b, c) = tokio::join!(
+            call(&concord, &alice, Method::PUT, &topic, Some(&concord_topic)),
+            synapse.call(&sam, Method::PUT, &topic, Some(&synapse_topic)),
+            synapse.call(&sam, Method::PUT, &name, Some(&synapse_name)),
+        );
+        assert_eq!((a.0, b.0, c.0), (200, 200, 200), "{a:?} {b:?} {c:?}");
+    }
+    // A message from each side merges the forks; then both must hold the same state.
+    send_message(&concord, &alice, &room_id, "merge from concord").await;
+    let path = format!(
+        "/_matrix/client/v3/rooms/{}/send/m.room.message/merge",
+        encode(&room_id)
+    );
+    let (status, _) = synapse
+        .call(
+            &sam,
+            Method::PUT,
+            &path,
+            Some(&json!({"msgtype": "m.text", "body": "merge from synapse"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let mut last = (Vec::new(), Vec::new());
+    for _ in 0..60 {
+        let (_, on_concord) = call(
+            &concord,
+            &alice,
+            Method::GET,
+            &room_path(&room_id, "state"),
+            None,
+        )
+        .await;
+        let (_, on_synapse) = synapse
+            .call(&sam, Method::GET, &room_path(&room_id, "state"), None)
+            .await;
+        last = (state_ids(&on_concord), state_ids(&on_synapse));
+        if last.0 == last.1 && !last.0.is_empty() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    panic!(
+        "the servers disagree:\nconcord {:?}\nsynapse {:?}\n{}",
+        last.0,
+        last.1,
+        synapse.log()
+    );
 }

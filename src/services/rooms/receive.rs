@@ -25,7 +25,7 @@ use state_res::room_version::RoomVersion;
 
 use super::head::parse_stored;
 use super::remote::RemoteEvents;
-use super::resolver::{resolve_states, store_state};
+use super::resolver::{resolve_states, resolve_states_with, store_state};
 use super::Rooms;
 use crate::services::internal;
 use crate::storage::{NewEvent, RemoteEventWrite, StateGroupId, StateMap, StorageError, Verdict};
@@ -221,11 +221,11 @@ impl Rooms {
             Err(error) => return Err(internal(error)),
         }
         if let Some(reason) = rejection {
-            tracing::info!(event_id = pdu.event_id(), %reason, "rejected a received event");
+            tracing::warn!(event_id = pdu.event_id(), %reason, "rejected a received event");
             return Ok(Received::Rejected(reason));
         }
         if let Some(reason) = soft_failure {
-            tracing::info!(event_id = pdu.event_id(), %reason, "soft-failed a received event");
+            tracing::warn!(event_id = pdu.event_id(), %reason, "soft-failed a received event");
             return Ok(Received::SoftFailed(reason));
         }
         if let Some(resolved) = resolved {
@@ -400,7 +400,9 @@ impl Rooms {
                 states.push(self.database.load_state(group).await.map_err(internal)?);
             }
         }
-        let resolved = resolve_states(&self.database, version, pdu.room_id(), &states).await?;
+        // The event itself is not stored yet: the resolver gets it from here.
+        let resolved =
+            resolve_states_with(&self.database, version, pdu.room_id(), &states, Some(pdu)).await?;
         Ok((resolved != *after).then_some(resolved))
     }
 

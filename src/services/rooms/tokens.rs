@@ -42,12 +42,16 @@ mod tests {
         assert_eq!(parse_token("t0").ok(), Some(StreamPosition(0)));
         assert_eq!(parse_token("s17").ok(), Some(StreamPosition(17)));
         assert_eq!(parse_token("s17_4_9").ok(), Some(StreamPosition(17)));
+        // Backfilled history sits at negative positions.
+        assert_eq!(parse_token("t-3").ok(), Some(StreamPosition(-3)));
+        assert_eq!(token(StreamPosition(-3)), "t-3");
         for bad in [
             "",
             "t",
+            "t-",
+            "t--1",
             "s_1",
             "x12",
-            "t-1",
             "t1_2",
             "t99999999999999999999",
             "t 1",
