@@ -567,3 +567,66 @@ async fn concurrent_state_changes_on_concord_and_synapse_converge() {
         synapse.log()
     );
 }
+
+#[tokio::test]
+async fn a_synapse_user_reads_500_messages_of_concord_history_through_backfill() {
+    let Some(synapse) = Synapse::start().await else {
+        return;
+    };
+    let concord = concord().await;
+    let alice = register(&concord, "alice", "secret-alice").await;
+    let sam = synapse.register("sam").await;
+    let room_id = create_room(
+        &concord,
+        &alice,
+        json!({"preset": "public_chat", "initial_state": [
+            {"type": "m.room.history_visibility", "state_key": "", "content": {"history_visibility": "shared"}}
+        ]}),
+    )
+    .await;
+    for n in 0..500 {
+        send_message(&concord, &alice, &room_id, &format!("history {n}")).await;
+    }
+    let path = format!(
+        "/_matrix/client/v3/join/{}?server_name={}",
+        encode(&room_id),
+        encode(&concord.server_name)
+    );
+    let (status, body) = synapse
+        .call(&sam, Method::POST, &path, Some(&json!({})))
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let mut seen: Vec<u32> = Vec::new();
+    let mut from: Option<String> = None;
+    for _ in 0..200 {
+        let mut path = format!("{}?dir=b&limit=100", room_path(&room_id, "messages"));
+        if let Some(token) = &from {
+            path.push_str(&format!("&from={token}"));
+        }
+        let (status, page) = synapse.call(&sam, Method::GET, &path, None).await;
+        assert_eq!(status, 200, "{page}");
+        for event in page["chunk"].as_array().expect("chunk") {
+            if let Some(n) = event["content"]["body"]
+                .as_str()
+                .and_then(|b| b.strip_prefix("history "))
+                .and_then(|n| n.parse().ok())
+            {
+                seen.push(n);
+            }
+        }
+        match page["end"].as_str() {
+            Some(end) if !page["chunk"].as_array().is_some_and(Vec::is_empty) => {
+                from = Some(end.to_owned())
+            }
+            _ => break,
+        }
+    }
+    let expected: Vec<u32> = (0..500).rev().collect();
+    assert_eq!(
+        seen,
+        expected,
+        "history as paginated on Synapse\n{}",
+        synapse.log()
+    );
+}
