@@ -630,3 +630,113 @@ async fn a_synapse_user_reads_500_messages_of_concord_history_through_backfill()
         synapse.log()
     );
 }
+
+/// Long-polls Concord's `/sync` until the room's ephemeral events hold one `matches` accepts.
+async fn ephemeral_until(
+    server: &TestServer,
+    session: &Session,
+    room_id: &str,
+    matches: impl Fn(&Value) -> bool,
+) -> bool {
+    let mut since: Option<String> = None;
+    for _ in 0..30 {
+        let path = match &since {
+            Some(token) => format!("/_matrix/client/v3/sync?timeout=1000&since={token}"),
+            None => "/_matrix/client/v3/sync".to_owned(),
+        };
+        let (status, body) = call(server, session, Method::GET, &path, None).await;
+        assert_eq!(status, 200, "{body}");
+        let events = &body["rooms"]["join"][room_id]["ephemeral"]["events"];
+        if events.as_array().is_some_and(|e| e.iter().any(&matches)) {
+            return true;
+        }
+        since = body["next_batch"].as_str().map(str::to_owned);
+    }
+    false
+}
+
+#[tokio::test]
+async fn typing_and_receipts_from_synapse_reach_concord() {
+    let Some(synapse) = Synapse::start().await else {
+        return;
+    };
+    let concord = concord().await;
+    let bob = register(&concord, "bob", "secret-bob").await;
+    let sam = synapse.register("sam").await;
+    let (status, body) = synapse
+        .call(
+            &sam,
+            Method::POST,
+            "/_matrix/client/v3/createRoom",
+            Some(&json!({"preset": "public_chat"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let room_id = body["room_id"].as_str().expect("room id").to_owned();
+    let path = format!(
+        "/_matrix/client/v3/join/{}?server_name={}",
+        encode(&room_id),
+        encode(&synapse.server_name)
+    );
+    let (status, body) = call(&concord, &bob, Method::POST, &path, Some(&json!({}))).await;
+    assert_eq!(status, 200, "{body}");
+
+    let path = format!(
+        "/_matrix/client/v3/rooms/{}/typing/{}",
+        encode(&room_id),
+        encode(&sam.user_id)
+    );
+    let (status, body) = synapse
+        .call(
+            &sam,
+            Method::PUT,
+            &path,
+            Some(&json!({"typing": true, "timeout": 30000})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let typing = ephemeral_until(&concord, &bob, &room_id, |e| {
+        e["type"] == "m.typing"
+            && e["content"]["user_ids"]
+                .as_array()
+                .is_some_and(|u| u.contains(&json!(sam.user_id)))
+    })
+    .await;
+    assert!(typing, "bob never saw sam typing\n{}", synapse.log());
+
+    let path = format!(
+        "/_matrix/client/v3/rooms/{}/send/m.room.message/r1",
+        encode(&room_id)
+    );
+    let (status, body) = synapse
+        .call(
+            &sam,
+            Method::PUT,
+            &path,
+            Some(&json!({"msgtype": "m.text", "body": "read me"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let event_id = body["event_id"].as_str().expect("event id").to_owned();
+    assert!(sync_until(&concord, &bob, &room_id, 30, |e| e["event_id"]
+        == json!(event_id))
+    .await
+    .is_some());
+    let path = format!(
+        "/_matrix/client/v3/rooms/{}/receipt/m.read/{}",
+        encode(&room_id),
+        encode(&event_id)
+    );
+    let (status, body) = synapse
+        .call(&sam, Method::POST, &path, Some(&json!({})))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let receipt = ephemeral_until(&concord, &bob, &room_id, |e| {
+        e["type"] == "m.receipt"
+            && e["content"][&event_id]["m.read"]
+                .get(&sam.user_id)
+                .is_some()
+    })
+    .await;
+    assert!(receipt, "bob never saw sam's receipt\n{}", synapse.log());
+}
