@@ -52,6 +52,7 @@ mod remote;
 mod remote_invite;
 mod remote_join;
 mod resolver;
+mod restricted;
 mod send;
 mod serve;
 mod tokens;

@@ -73,11 +73,14 @@ async fn a_user_joins_a_room_hosted_on_another_server() {
     let room_id = create_room(
         &home,
         &alice,
-        json!({"preset": "public_chat", "name": "Lobby"}),
+        json!({"preset": "public_chat", "name": "Lobby", "room_alias_name": "lobby"}),
     )
     .await;
 
-    let (status, body) = join_via(&remote, &bob, &room_id, &home.server_name).await;
+    // By alias: the alias's server is asked (/query/directory) and is the server joined through.
+    let alias = format!("#lobby:{}", home.server_name);
+    let path = format!("/_matrix/client/v3/join/{}", encode(&alias));
+    let (status, body) = call(&remote, &bob, Method::POST, &path, Some(&json!({}))).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["room_id"], json!(room_id));
 
@@ -325,4 +328,53 @@ async fn messages_and_membership_flow_both_ways_after_a_remote_join() {
         state_ids(&home, &alice, &room_id).await.len(),
         state_ids(&remote, &bob, &room_id).await.len()
     );
+}
+
+#[tokio::test]
+async fn a_restricted_room_admits_remote_members_of_an_allowed_room() {
+    let home = tls_server().await;
+    let remote = tls_server().await;
+    let alice = register(&home, "alice", "secret-alice").await;
+    let bob = register(&remote, "bob", "secret-bob").await;
+    let parent = create_room(&home, &alice, json!({"preset": "public_chat"})).await;
+    let restricted = create_room(
+        &home,
+        &alice,
+        json!({"preset": "private_chat", "initial_state": [{
+            "type": "m.room.join_rules", "state_key": "",
+            "content": {"join_rule": "restricted", "allow": [{"type": "m.room_membership", "room_id": parent}]}
+        }]}),
+    )
+    .await;
+
+    // Not in the allowed room yet: refused.
+    let (status, body) = join_via(&remote, &bob, &restricted, &home.server_name).await;
+    assert_eq!(
+        (status, &body["errcode"]),
+        (403, &json!("M_FORBIDDEN")),
+        "{body}"
+    );
+
+    // A member of the allowed room: admitted, vouched for by alice's server.
+    let (status, body) = join_via(&remote, &bob, &parent, &home.server_name).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = join_via(&remote, &bob, &restricted, &home.server_name).await;
+    assert_eq!(status, 200, "{body}");
+    let bob_id = format!("@bob:{}", remote.server_name);
+    let path = room_path(
+        &restricted,
+        &format!("state/m.room.member/{}", encode(&bob_id)),
+    );
+    for (server, session) in [(&home, &alice), (&remote, &bob)] {
+        let (status, member) = call(server, session, Method::GET, &path, None).await;
+        assert_eq!(
+            (status, &member["membership"]),
+            (200, &json!("join")),
+            "{member}"
+        );
+        assert_eq!(
+            member["join_authorised_via_users_server"],
+            json!(format!("@alice:{}", home.server_name))
+        );
+    }
 }

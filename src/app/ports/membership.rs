@@ -44,9 +44,25 @@ impl MembershipPort for AppState {
             .known_version(room_id)
             .await
             .map_err(from_client)?;
-        let Value::Object(object) = pdu else {
+        let Value::Object(mut object) = pdu else {
             return Err(bad_json("The event is not a JSON object"));
         };
+        // A restricted join names one of our users as its authoriser: this server co-signs it
+        // (spec § "Restricted rooms") before the signature checks, which require it.
+        let authoriser = object
+            .get("content")
+            .and_then(|c| c.get("join_authorised_via_users_server"))
+            .and_then(Value::as_str)
+            .and_then(server_name_of);
+        if kind == Handshake::Join && authoriser == Some(self.config.server_name.as_str()) {
+            co_sign(
+                &mut object,
+                &version,
+                &self.config.server_name,
+                &self.signing_key,
+            )
+            .map_err(|e| bad_json(&e.to_string()))?;
+        }
         let checked = check_pdu(&self.key_ring, object, &version)
             .await
             .map_err(|e| bad_json(&e.to_string()))?;

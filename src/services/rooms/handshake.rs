@@ -55,7 +55,15 @@ impl Rooms {
         }
         let _lock = self.locks.lock(room_id).await;
         let mut head = self.room_head(room_id).await?;
-        let template = member_event(user_id, membership, None);
+        let mut template = member_event(user_id, membership, None);
+        if membership == "join" {
+            if let Some(authoriser) = self.join_authoriser(&mut head, user_id).await? {
+                template.content.insert(
+                    "join_authorised_via_users_server".to_owned(),
+                    Value::String(authoriser),
+                );
+            }
+        }
         let pdu = self.prepare(&mut head, user_id, template).await?;
         self.heads.put(&head);
         let mut event = pdu.into_json();

@@ -43,6 +43,12 @@ impl Rooms {
         template
             .content
             .extend(self.member_profile(&user.user_id).await?);
+        if let Some(authoriser) = self.join_authoriser(&mut head, &user.user_id).await? {
+            template.content.insert(
+                "join_authorised_via_users_server".to_owned(),
+                serde_json::Value::String(authoriser),
+            );
+        }
         self.append(&mut head, &user.user_id, template, None)
             .await?;
         Ok(room_id.to_owned())
