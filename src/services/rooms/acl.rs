@@ -25,11 +25,12 @@ impl Rooms {
         else {
             return Ok(());
         };
-        let state = self.database.load_state(group).await.map_err(internal)?;
-        let Some(event_id) = state.get(&(SERVER_ACL.to_owned(), String::new())) else {
-            return Ok(());
-        };
-        let Some(event) = self.database.get_event(event_id).await.map_err(internal)? else {
+        let mut acl = self
+            .database
+            .load_state_key_events(group, &[(SERVER_ACL, "")])
+            .await
+            .map_err(internal)?;
+        let Some(event) = acl.remove(&(SERVER_ACL.to_owned(), String::new())) else {
             return Ok(());
         };
         let allowed = match event.content() {

@@ -75,14 +75,21 @@ impl Rooms {
 
     /// The version of a room this server knows; 404 otherwise.
     pub async fn known_version(&self, room_id: &str) -> Result<RoomVersion, MatrixError> {
+        if let Some(version) = self.cached_version(room_id) {
+            return Ok(version);
+        }
         let room = self
             .database
             .get_room(room_id)
             .await
             .map_err(internal)?
             .ok_or_else(|| MatrixError::not_found("This server is not in the room"))?;
-        RoomVersion::from_id(&room.room_version)
-            .ok_or_else(|| MatrixError::internal("The room has an unknown version"))
+        let version = RoomVersion::from_id(&room.room_version)
+            .ok_or_else(|| MatrixError::internal("The room has an unknown version"))?;
+        if let Ok(mut versions) = self.versions.lock() {
+            versions.insert(room_id.to_owned(), version);
+        }
+        Ok(version)
     }
 
     /// Whether the event is stored as part of the room's DAG (with a state), not just as an
@@ -162,7 +169,9 @@ impl Rooms {
             .room_current_state_group(room_id)
             .await
             .map_err(internal)?;
+        // A linear room: the state before the event is the current state (no second load).
         let current = match current_group {
+            Some(group) if group == before_group => before.clone(),
             Some(group) => self.database.load_state(group).await.map_err(internal)?,
             None => StateMap::new(),
         };

@@ -190,7 +190,7 @@ impl Versions {
 }
 
 impl Rooms {
-    fn cached_version(&self, room_id: &str) -> Option<RoomVersion> {
+    pub(super) fn cached_version(&self, room_id: &str) -> Option<RoomVersion> {
         self.versions.lock().ok()?.get(room_id).copied()
     }
 }
