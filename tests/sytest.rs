@@ -48,5 +48,7 @@ mod s53_federation_send;
 mod s54_federation_join;
 #[path = "sytest/s55_federation_invite.rs"]
 mod s55_federation_invite;
+#[path = "sytest/s56_federation_partition.rs"]
+mod s56_federation_partition;
 #[path = "sytest/s90_nio.rs"]
 mod s90_nio;

@@ -223,7 +223,11 @@ async fn inbound_transactions_are_deduplicated_and_checked() {
     assert_eq!(status, 200, "{first}");
     let event_id = format!("$e1:{}", home.server_name);
     assert!(first["pdus"][&event_id]["error"].is_string(), "{first}");
-    assert_eq!(first["pdus"].as_object().map(|p| p.len()), Some(1), "{first}");
+    assert_eq!(
+        first["pdus"].as_object().map(|p| p.len()),
+        Some(1),
+        "{first}"
+    );
     // The same id again, even with other PDUs: the stored response, nothing processed.
     let other = json!({"origin": home.server_name, "origin_server_ts": 2, "pdus": [pdu(&home, 2)]});
     let (status, again) = federation_request(&home, &remote, Method::PUT, path, Some(&other)).await;

@@ -25,7 +25,7 @@ use state_res::room_version::RoomVersion;
 
 use super::head::parse_stored;
 use super::remote::RemoteEvents;
-use super::resolver::{resolve_states, store_state};
+use super::resolver::{resolve_states, resolve_states_with, store_state};
 use super::Rooms;
 use crate::services::internal;
 use crate::storage::{NewEvent, RemoteEventWrite, StateGroupId, StateMap, StorageError, Verdict};
@@ -400,7 +400,9 @@ impl Rooms {
                 states.push(self.database.load_state(group).await.map_err(internal)?);
             }
         }
-        let resolved = resolve_states(&self.database, version, pdu.room_id(), &states).await?;
+        // `after` names `pdu` itself, which is stored only with the result.
+        let resolved =
+            resolve_states_with(&self.database, version, pdu.room_id(), &states, Some(pdu)).await?;
         Ok((resolved != *after).then_some(resolved))
     }
 

@@ -24,14 +24,39 @@ pub(super) async fn resolve_states(
     room_id: &str,
     states: &[StateMap],
 ) -> Result<StateMap, MatrixError> {
+    resolve_states_with(db, version, room_id, states, None).await
+}
+
+/// [`resolve_states`] where the states may name `pending`, an event being accepted that is
+/// not stored yet (the state after a received state event, resolved against the room's other
+/// forward extremities before the event is persisted with the result).
+pub(super) async fn resolve_states_with(
+    db: &Database,
+    version: &RoomVersion,
+    room_id: &str,
+    states: &[StateMap],
+    pending: Option<&Pdu>,
+) -> Result<StateMap, MatrixError> {
     let Some(first) = states.first() else {
         return Ok(StateMap::new());
     };
     if states.iter().all(|state| state == first) {
         return Ok(first.clone());
     }
-    let ids = states.iter().flat_map(|state| state.values().cloned());
-    let (events, rejected) = load_closure(db, version, ids).await?;
+    let pending_id = pending.map(Pdu::event_id);
+    let ids = states
+        .iter()
+        .flat_map(|state| state.values().cloned())
+        .filter(|id| Some(id.as_str()) != pending_id)
+        .chain(
+            pending
+                .into_iter()
+                .flat_map(|pdu| pdu.auth_events().to_vec()),
+        );
+    let (mut events, rejected) = load_closure(db, version, ids).await?;
+    if let Some(pdu) = pending {
+        events.insert(pdu.event_id().to_owned(), pdu.clone());
+    }
     let source = (|id: &str| events.get(id), |id: &str| rejected.contains(id));
     resolve(version, room_id, states, &source).map_err(|error| {
         tracing::warn!(%error, room_id, "state resolution failed");

@@ -1,0 +1,290 @@
+//! A partition between three Concord servers over HTTPS (issue #5): while C is stopped, A and B
+//! change power levels and membership concurrently, each on its own tip (a fork); once C is
+//! back, the three report the same room state and the room still carries messages every way.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::harness::rooms::{call, create_room, encode, put_state, room_path, sync_until};
+use crate::harness::{each_backend, register, Backend, Options, Session, TestServer};
+
+async fn tls_server(backend: &Backend) -> TestServer {
+    TestServer::start_with(Options {
+        tls: true,
+        enable_registration: true,
+        backend: backend.clone(),
+        ..Options::default()
+    })
+    .await
+}
+
+/// `/join/{room}?server_name=…` as `session`; panics unless it succeeds.
+async fn join_via(server: &TestServer, session: &Session, room_id: &str, via: &str) {
+    let path = format!(
+        "/_matrix/client/v3/join/{}?server_name={}",
+        encode(room_id),
+        encode(via)
+    );
+    let (status, body) = call(server, session, Method::POST, &path, Some(&json!({}))).await;
+    assert_eq!(status, 200, "join: {body}");
+}
+
+/// The room's state as sorted `(type, state_key, event_id)` from `/state`, and the content of
+/// its `m.room.power_levels`.
+async fn state_of(
+    server: &TestServer,
+    session: &Session,
+    room_id: &str,
+) -> (Vec<(String, String, String)>, Value) {
+    let (status, body) = call(
+        server,
+        session,
+        Method::GET,
+        &room_path(room_id, "state"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let events = body.as_array().expect("state array");
+    let text = |event: &Value, key: &str| event[key].as_str().unwrap_or_default().to_owned();
+    let mut ids: Vec<(String, String, String)> = events
+        .iter()
+        .map(|e| (text(e, "type"), text(e, "state_key"), text(e, "event_id")))
+        .collect();
+    ids.sort();
+    let power_levels = events
+        .iter()
+        .find(|e| e["type"] == "m.room.power_levels")
+        .map(|e| e["content"].clone())
+        .unwrap_or(Value::Null);
+    (ids, power_levels)
+}
+
+/// Polls (at most `tries` times, 250 ms apart) until every server reports the same state; the
+/// states last read.
+async fn converge(
+    servers: &[(&TestServer, &Session)],
+    room_id: &str,
+    tries: usize,
+) -> Vec<(Vec<(String, String, String)>, Value)> {
+    let mut states = Vec::new();
+    for _ in 0..tries {
+        states.clear();
+        for (server, session) in servers {
+            states.push(state_of(server, session, room_id).await);
+        }
+        if states.windows(2).all(|pair| pair[0] == pair[1]) {
+            return states;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    states
+}
+
+/// Panics with the differing states unless all are equal.
+fn assert_same(states: &[(Vec<(String, String, String)>, Value)], when: &str) {
+    for (index, state) in states.iter().enumerate().skip(1) {
+        assert_eq!(
+            &states[0], state,
+            "{when}: server {index} differs from the first"
+        );
+    }
+}
+
+/// Cuts the link between `a` and `b`: each backs off sending to the other for ten minutes,
+/// as after a failed transaction, so what they queue for each other stays queued.
+async fn cut_link(a: &TestServer, b: &TestServer) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis();
+    let later = i64::try_from(now).expect("time") + 600_000;
+    for (from, to) in [(a, b), (b, a)] {
+        from.database()
+            .set_destination_backoff(&to.server_name, 1, later)
+            .await
+            .expect("backoff");
+    }
+}
+
+/// Restores the link: each learns the other is up (as when it hears from it) and sends its
+/// queue.
+async fn heal_link(a: &TestServer, b: &TestServer) {
+    a.federation_sender().peer_is_up(&b.server_name).await;
+    b.federation_sender().peer_is_up(&a.server_name).await;
+}
+
+/// `POST /rooms/{id}/{action}` as `session`; the status and body.
+async fn act(
+    server: &TestServer,
+    session: &Session,
+    room_id: &str,
+    action: &str,
+    body: Value,
+) -> (u16, Value) {
+    call(
+        server,
+        session,
+        Method::POST,
+        &room_path(room_id, action),
+        Some(&body),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn three_servers_agree_on_the_room_state_after_a_partition_heals() {
+    each_backend(|backend| async move { partition_heals(backend).await }).await;
+}
+
+async fn partition_heals(backend: Backend) {
+    let a = tls_server(&backend).await;
+    let b = tls_server(&backend).await;
+    let mut c = tls_server(&backend).await;
+    let alice = register(&a, "alice", "secret-alice").await;
+    let erin = register(&a, "erin", "secret-erin").await;
+    let bob = register(&b, "bob", "secret-bob").await;
+    let dave = register(&b, "dave", "secret-dave").await;
+    let carol = register(&c, "carol", "secret-carol").await;
+    let alice_id = format!("@alice:{}", a.server_name);
+    let erin_id = format!("@erin:{}", a.server_name);
+    let bob_id = format!("@bob:{}", b.server_name);
+    let dave_id = format!("@dave:{}", b.server_name);
+    let carol_id = format!("@carol:{}", c.server_name);
+
+    let room_id = create_room(&a, &alice, json!({"preset": "public_chat"})).await;
+    join_via(&b, &bob, &room_id, &a.server_name).await;
+    join_via(&b, &dave, &room_id, &a.server_name).await;
+    join_via(&c, &carol, &room_id, &a.server_name).await;
+    let power_levels = |users: Value| {
+        json!({
+            "users": users,
+            "users_default": 0, "events_default": 0, "state_default": 50,
+            "ban": 50, "kick": 50, "redact": 50, "invite": 0,
+            "events": {"m.room.power_levels": 100, "m.room.history_visibility": 100},
+        })
+    };
+    let (status, body) = put_state(
+        &a,
+        &alice,
+        &room_id,
+        "m.room.power_levels",
+        "",
+        power_levels(json!({alice_id.clone(): 100, bob_id.clone(): 100, carol_id.clone(): 50})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let states = converge(&[(&a, &alice), (&b, &bob), (&c, &carol)], &room_id, 80).await;
+    assert_same(&states, "before the partition");
+    assert_eq!(states[0].1["users"][&carol_id], json!(50));
+
+    // C goes down, and the link between A and B too (each backs off the other, as after a
+    // failed transaction): A and B change the room at the same time, each on its own tip.
+    c.stop().await;
+    cut_link(&a, &b).await;
+    let on_a = async {
+        let (status, body) = put_state(
+            &a,
+            &alice,
+            &room_id,
+            "m.room.power_levels",
+            "",
+            power_levels(json!({alice_id.clone(): 100, bob_id.clone(): 100, carol_id.clone(): 0})),
+        )
+        .await;
+        assert_eq!(status, 200, "alice's power levels: {body}");
+        let (status, body) = act(&a, &erin, &room_id, "join", json!({})).await;
+        assert_eq!(status, 200, "erin's join: {body}");
+    };
+    let on_b = async {
+        let (status, body) = put_state(
+            &b,
+            &bob,
+            &room_id,
+            "m.room.topic",
+            "",
+            json!({"topic": "partitioned"}),
+        )
+        .await;
+        assert_eq!(status, 200, "bob's topic: {body}");
+        let (status, body) = act(&b, &bob, &room_id, "kick", json!({"user_id": dave_id})).await;
+        assert_eq!(status, 200, "bob kicks dave: {body}");
+        let (status, body) = act(&b, &bob, &room_id, "ban", json!({"user_id": erin_id})).await;
+        assert_eq!(status, 200, "bob bans erin: {body}");
+        let (status, body) = put_state(
+            &b,
+            &bob,
+            &room_id,
+            "m.room.power_levels",
+            "",
+            power_levels(json!({alice_id.clone(): 100, bob_id.clone(): 100, carol_id.clone(): 75})),
+        )
+        .await;
+        assert_eq!(status, 200, "bob's power levels: {body}");
+    };
+    tokio::join!(on_a, on_b);
+    heal_link(&a, &b).await;
+    let states = converge(&[(&a, &alice), (&b, &bob)], &room_id, 80).await;
+    assert_same(&states, "A and B during the partition");
+    // Each built on its own tip: the room forked. A server keeps the other branch's head as a
+    // forward extremity unless it soft-failed that head (erin's join, on the server that
+    // banned her first), so at least one of them holds both heads.
+    let mut most_heads = 0;
+    for server in [&a, &b] {
+        let heads = server
+            .database()
+            .forward_extremities(&room_id)
+            .await
+            .expect("forward extremities");
+        most_heads = most_heads.max(heads.len());
+    }
+    assert_eq!(most_heads, 2, "A and B did not fork");
+    assert_eq!(
+        states[0].1["users"][&carol_id]
+            .as_i64()
+            .map(|l| l == 0 || l == 75),
+        Some(true)
+    );
+
+    // C comes back and catches up from the queues of A and B.
+    c.resume().await;
+    let everyone = [(&a, &alice), (&b, &bob), (&c, &carol)];
+    let states = converge(&everyone, &room_id, 120).await;
+    assert_same(&states, "after the partition");
+    let member = |user: &str| {
+        states[0]
+            .0
+            .iter()
+            .find(|(kind, key, _)| kind == "m.room.member" && key == user)
+            .is_some()
+    };
+    assert!(member(&dave_id) && member(&erin_id), "{:?}", states[0].0);
+
+    // The room still works: a message from each server reaches the other two.
+    for (index, (server, session)) in everyone.iter().enumerate() {
+        let text = format!("after the partition from server {index}");
+        let (status, body) = call(
+            server,
+            session,
+            Method::PUT,
+            &room_path(&room_id, &format!("send/m.room.message/partition-{index}")),
+            Some(&json!({"msgtype": "m.text", "body": text})),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        for (other, (reader, reader_session)) in everyone.iter().enumerate() {
+            if other == index {
+                continue;
+            }
+            let seen = sync_until(reader, reader_session, &room_id, 30, |e| {
+                e["content"]["body"] == text
+            })
+            .await;
+            assert!(seen.is_some(), "server {other} never saw: {text}");
+        }
+    }
+    let states = converge(&everyone, &room_id, 40).await;
+    assert_same(&states, "after the messages");
+}
