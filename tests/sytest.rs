@@ -50,5 +50,7 @@ mod s54_federation_join;
 mod s55_federation_invite;
 #[path = "sytest/s56_federation_partition.rs"]
 mod s56_federation_partition;
+#[path = "sytest/s57_federation_edus.rs"]
+mod s57_federation_edus;
 #[path = "sytest/s90_nio.rs"]
 mod s90_nio;
