@@ -262,6 +262,67 @@ async fn partition_heals(backend: Backend) {
     };
     assert!(member(&dave_id) && member(&erin_id), "{:?}", states[0].0);
 
+    // Every server's membership tables follow the resolved state: the same joined members,
+    // and erin (banned in the resolved state) has no room on A.
+    let mut joined = Vec::new();
+    for (server, session) in &everyone {
+        let (status, body) = call(
+            server,
+            session,
+            Method::GET,
+            &room_path(&room_id, "joined_members"),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let mut members: Vec<String> = body["joined"]
+            .as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        members.sort();
+        joined.push(members);
+    }
+    assert!(
+        joined.windows(2).all(|pair| pair[0] == pair[1]),
+        "{joined:?}"
+    );
+    // The ban is a power event, ordered before erin's concurrent join, which then fails the
+    // auth rules: erin is banned everywhere, and dave, kicked, is gone.
+    let (status, erin_event) = call(
+        &a,
+        &alice,
+        Method::GET,
+        &room_path(
+            &room_id,
+            &format!("state/m.room.member/{}", encode(&erin_id)),
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, &erin_event["membership"]),
+        (200, &json!("ban")),
+        "{erin_event}"
+    );
+    assert_eq!(joined[0], {
+        let mut expected = vec![alice_id.clone(), bob_id.clone(), carol_id.clone()];
+        expected.sort();
+        expected
+    });
+    let (status, rooms) = call(
+        &a,
+        &erin,
+        Method::GET,
+        "/_matrix/client/v3/joined_rooms",
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, &rooms["joined_rooms"]),
+        (200, &json!([])),
+        "{rooms}"
+    );
+
     // The room still works: a message from each server reaches the other two.
     for (index, (server, session)) in everyone.iter().enumerate() {
         let text = format!("after the partition from server {index}");
