@@ -493,3 +493,111 @@ async fn a_server_back_from_downtime_catches_up_on_a_forked_history() {
     assert_same(&states, "after C is back");
     all_messages_everywhere(&everyone, &room_id, 2).await;
 }
+
+#[tokio::test]
+async fn a_moderator_demoted_during_a_partition_loses_what_they_did_meanwhile() {
+    each_backend(|backend| async move { demotion_during_partition(backend).await }).await;
+}
+
+async fn demotion_during_partition(backend: Backend) {
+    let a = tls_server(&backend).await;
+    let b = tls_server(&backend).await;
+    let mut c = tls_server(&backend).await;
+    let alice = register(&a, "alice", "secret-alice").await;
+    let bob = register(&b, "bob", "secret-bob").await;
+    let carol = register(&c, "carol", "secret-carol").await;
+    let alice_id = format!("@alice:{}", a.server_name);
+    let bob_id = format!("@bob:{}", b.server_name);
+    let carol_id = format!("@carol:{}", c.server_name);
+    let room_id = create_room(&a, &alice, json!({"preset": "public_chat"})).await;
+    join_via(&b, &bob, &room_id, &a.server_name).await;
+    join_via(&c, &carol, &room_id, &a.server_name).await;
+    let levels = |bob_level: i64| {
+        json!({"users": {alice_id.clone(): 100, bob_id.clone(): bob_level},
+               "state_default": 50, "events_default": 0, "users_default": 0, "kick": 50})
+    };
+    let (status, body) =
+        put_state(&a, &alice, &room_id, "m.room.power_levels", "", levels(50)).await;
+    assert_eq!(status, 200, "{body}");
+    let states = converge(&[(&a, &alice), (&b, &bob), (&c, &carol)], &room_id, 80).await;
+    assert_same(&states, "before the partition");
+
+    // Alice demotes bob on A while bob, not knowing, sets the topic and kicks carol on B.
+    c.stop().await;
+    cut_link(&a, &b).await;
+    let on_a = async {
+        let (status, body) =
+            put_state(&a, &alice, &room_id, "m.room.power_levels", "", levels(0)).await;
+        assert_eq!(status, 200, "alice demotes bob: {body}");
+    };
+    let on_b = async {
+        let (status, body) = put_state(
+            &b,
+            &bob,
+            &room_id,
+            "m.room.topic",
+            "",
+            json!({"topic": "bob's"}),
+        )
+        .await;
+        assert_eq!(status, 200, "bob's topic: {body}");
+        let (status, body) = act(&b, &bob, &room_id, "kick", json!({"user_id": carol_id})).await;
+        assert_eq!(status, 200, "bob kicks carol: {body}");
+    };
+    tokio::join!(on_a, on_b);
+    heal_link(&a, &b).await;
+    c.resume().await;
+
+    // The demotion (by the more powerful sender) is applied first; bob's kick and topic then
+    // fail the auth rules in the resolution, on every server.
+    let everyone = [(&a, &alice), (&b, &bob), (&c, &carol)];
+    let states = converge(&everyone, &room_id, 120).await;
+    assert_same(&states, "after the partition");
+    assert_eq!(states[0].1["users"][&bob_id], json!(0), "{:?}", states[0].1);
+    assert!(
+        !states[0]
+            .0
+            .iter()
+            .any(|(kind, _, _)| kind == "m.room.topic"),
+        "bob's topic stood: {:?}",
+        states[0].0
+    );
+    for (server, session) in &everyone {
+        let (status, member) =
+            crate::harness::rooms::get_state(server, session, &room_id, "m.room.member", &carol_id)
+                .await;
+        assert_eq!(
+            (status, &member["membership"]),
+            (200, &json!("join")),
+            "{member}"
+        );
+    }
+
+    // Bob can no longer set the topic; carol, still in, is heard on A and B.
+    let (status, body) = put_state(
+        &b,
+        &bob,
+        &room_id,
+        "m.room.topic",
+        "",
+        json!({"topic": "again"}),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = call(
+        &c,
+        &carol,
+        Method::PUT,
+        &room_path(&room_id, "send/m.room.message/after-demotion"),
+        Some(&json!({"msgtype": "m.text", "body": "carol is still here"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    for (server, session) in [(&a, &alice), (&b, &bob)] {
+        let seen = sync_until(server, session, &room_id, 30, |e| {
+            e["content"]["body"] == "carol is still here"
+        })
+        .await;
+        assert!(seen.is_some(), "carol's message did not arrive");
+    }
+}
