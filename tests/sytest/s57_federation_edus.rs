@@ -63,8 +63,18 @@ async fn ephemeral_until(
 }
 
 async fn set_typing(server: &TestServer, session: &Session, room_id: &str, typing: bool) {
+    set_typing_for(server, session, room_id, typing, 30_000).await;
+}
+
+async fn set_typing_for(
+    server: &TestServer,
+    session: &Session,
+    room_id: &str,
+    typing: bool,
+    timeout_ms: u64,
+) {
     let path = room_path(room_id, &format!("typing/{}", encode(&session.user_id)));
-    let body = json!({"typing": typing, "timeout": 30_000});
+    let body = json!({"typing": typing, "timeout": timeout_ms});
     let (status, response) = call(server, session, Method::PUT, &path, Some(&body)).await;
     assert_eq!(status, 200, "typing: {response}");
 }
@@ -156,5 +166,38 @@ async fn typing_and_read_receipts_reach_the_other_server() {
     assert!(
         !saw_private.get(),
         "alice's private receipt reached the other server"
+    );
+
+    // A notice that expires at home is announced as stopped (the other server would keep it
+    // for its own 60 s otherwise).
+    let since = sync_token(&remote, &bob).await;
+    set_typing_for(&home, &alice, &room_id, true, 1_000).await;
+    let started = ephemeral_until(&remote, &bob, &room_id, Some(since), 30, |e| {
+        e["type"] == "m.typing" && e["content"]["user_ids"] == json!([alice_id])
+    })
+    .await;
+    assert!(started.is_some(), "bob never saw alice type again");
+    // An initial sync shows only non-empty typing sets: alice gone from it well within the
+    // other server's own 60 s means the stop arrived.
+    let mut still_typing = true;
+    for _ in 0..40 {
+        let (status, body) =
+            call(&remote, &bob, Method::GET, "/_matrix/client/v3/sync", None).await;
+        assert_eq!(status, 200, "{body}");
+        let events = &body["rooms"]["join"][&room_id]["ephemeral"]["events"];
+        still_typing = events.as_array().into_iter().flatten().any(|e| {
+            e["type"] == "m.typing"
+                && e["content"]["user_ids"]
+                    .as_array()
+                    .is_some_and(|users| users.contains(&json!(alice_id)))
+        });
+        if !still_typing {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert!(
+        !still_typing,
+        "alice's expired notice never stopped on the other server"
     );
 }
