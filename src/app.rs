@@ -28,6 +28,7 @@ use crate::services::account_data::AccountData;
 use crate::services::accounts::Accounts;
 use crate::services::credentials::Credentials;
 use crate::services::devices::Devices;
+use crate::services::ephemeral::outgoing::EduOutbox;
 use crate::services::ephemeral::presence::Presence;
 use crate::services::ephemeral::receipts::Receipts;
 use crate::services::ephemeral::typing::Typing;
@@ -148,12 +149,20 @@ impl AppState {
                 .with_federation_sender(Arc::clone(&federation_sender)),
         );
         let account_data = Arc::new(AccountData::new(database.clone(), Arc::clone(&notifier)));
-        let typing = Typing::new(database.clone(), Arc::clone(&notifier));
-        let receipts = Arc::new(Receipts::new(
+        let outbox = EduOutbox::new(
             database.clone(),
-            Arc::clone(&notifier),
-            Arc::clone(&account_data),
-        ));
+            config.server_name.clone(),
+            Arc::clone(&federation_sender),
+        );
+        let typing = Typing::with_outbox(database.clone(), Arc::clone(&notifier), outbox.clone());
+        let receipts = Arc::new(
+            Receipts::new(
+                database.clone(),
+                Arc::clone(&notifier),
+                Arc::clone(&account_data),
+            )
+            .with_outbox(outbox),
+        );
         let presence = Presence::new(
             database.clone(),
             Arc::clone(&notifier),

@@ -50,8 +50,12 @@ mod s53_federation_send;
 mod s54_federation_join;
 #[path = "sytest/s55_federation_invite.rs"]
 mod s55_federation_invite;
+#[path = "sytest/s56_federation_partition.rs"]
+mod s56_federation_partition;
 #[path = "sytest/s57_federation_bad_input.rs"]
 mod s57_federation_bad_input;
+#[path = "sytest/s58_federation_edus.rs"]
+mod s58_federation_edus;
 #[path = "sytest/s60_synapse_interop.rs"]
 mod s60_synapse_interop;
 #[path = "sytest/s90_nio.rs"]

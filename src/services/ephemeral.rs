@@ -8,8 +8,10 @@
 //! - [`unread`]: unread notification counts from the events after the user's read receipt.
 //!
 //! Typing notices and read receipts also arrive from other servers as EDUs
-//! (`Typing::remote_typing`, `Receipts::remote_receipts`).
+//! (`Typing::remote_typing`, `Receipts::remote_receipts`), and local ones leave as EDUs
+//! ([`outgoing`]).
 
+pub mod outgoing;
 pub mod presence;
 pub mod receipts;
 pub mod typing;

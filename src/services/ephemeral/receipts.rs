@@ -19,6 +19,7 @@ use serde_json::{json, Map, Value};
 use state_res::ids::server_name_of;
 use tracing::instrument;
 
+use super::outgoing::EduOutbox;
 use crate::services::account_data::AccountData;
 use crate::services::notifier::Notifier;
 use crate::services::{internal, now_ms};
@@ -37,6 +38,8 @@ pub struct Receipts {
     database: Database,
     notifier: Arc<Notifier>,
     account_data: Arc<AccountData>,
+    /// Where local users' public receipts go to the room's other servers.
+    outbox: EduOutbox,
 }
 
 impl Receipts {
@@ -50,7 +53,15 @@ impl Receipts {
             database,
             notifier,
             account_data,
+            outbox: EduOutbox::default(),
         }
+    }
+
+    /// The same service, sending local users' public (`m.read`) receipts to the room's other
+    /// servers through `outbox`.
+    pub fn with_outbox(mut self, outbox: EduOutbox) -> Self {
+        self.outbox = outbox;
+        self
     }
 
     /// Checks a receipt request before the event is looked at: a known type (400), a valid
@@ -87,6 +98,7 @@ impl Receipts {
         if receipt_type == FULLY_READ {
             return self.fully_read(user, room_id, event_id, position).await;
         }
+        let ts = now_ms();
         let stored = self
             .database
             .put_receipt(&NewReceipt {
@@ -96,7 +108,7 @@ impl Receipts {
                 thread_id,
                 event_id,
                 event_position: position,
-                ts: now_ms(),
+                ts,
             })
             .await
             .map_err(internal)?;
@@ -106,6 +118,10 @@ impl Receipts {
             } else {
                 self.notifier
                     .notify_room(&self.database, room_id, None)
+                    .await;
+                // Only public receipts that moved forward travel (spec § "Receipts").
+                self.outbox
+                    .read_receipt(room_id, &user.user_id, event_id, ts, thread_id)
                     .await;
             }
         }

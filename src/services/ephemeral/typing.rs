@@ -15,6 +15,7 @@ use state_res::ids::server_name_of;
 use tokio::time::Instant;
 use tracing::instrument;
 
+use super::outgoing::EduOutbox;
 use crate::services::internal;
 use crate::services::notifier::Notifier;
 use crate::storage::{Database, StorageError};
@@ -33,6 +34,8 @@ pub const REMOTE_TIMEOUT: Duration = Duration::from_secs(60);
 pub struct Typing {
     database: Database,
     notifier: Arc<Notifier>,
+    /// Where local users' notices go to the room's other servers.
+    outbox: EduOutbox,
     state: Mutex<State>,
 }
 
@@ -52,11 +55,21 @@ struct RoomTyping {
 }
 
 impl Typing {
-    /// A typing service waking `/sync` through `notifier`.
+    /// A typing service waking `/sync` through `notifier` (local notices stay local).
     pub fn new(database: Database, notifier: Arc<Notifier>) -> Arc<Self> {
+        Self::with_outbox(database, notifier, EduOutbox::default())
+    }
+
+    /// [`Typing::new`], sending local users' notices to the room's other servers.
+    pub fn with_outbox(
+        database: Database,
+        notifier: Arc<Notifier>,
+        outbox: EduOutbox,
+    ) -> Arc<Self> {
         Arc::new(Self {
             database,
             notifier,
+            outbox,
             state: Mutex::new(State::default()),
         })
     }
@@ -91,7 +104,10 @@ impl Typing {
             .map(Duration::from_millis)
             .unwrap_or(DEFAULT_TIMEOUT)
             .min(MAX_TIMEOUT);
-        self.apply(room_id, user_id, typing, timeout).await;
+        self.apply(room_id, user_id, typing, timeout, true).await;
+        // Every start (renewals too: other servers expire a notice after their own timeout,
+        // Synapse's 60 s) and stop goes to the room's other servers.
+        self.outbox.typing(room_id, user_id, typing).await;
         Ok(())
     }
 
@@ -111,26 +127,30 @@ impl Typing {
             tracing::debug!(origin, room_id, user_id, "m.typing EDU ignored");
             return Ok(());
         }
-        self.apply(room_id, user_id, typing, REMOTE_TIMEOUT).await;
+        self.apply(room_id, user_id, typing, REMOTE_TIMEOUT, false)
+            .await;
         Ok(())
     }
 
-    /// Starts (for `timeout`) or stops a notice; a change wakes the room's users.
+    /// Starts (for `timeout`) or stops a notice; a change wakes the room's users. A `local`
+    /// user's notice that expires is announced to the room's other servers as stopped.
     async fn apply(
         self: &Arc<Self>,
         room_id: &str,
         user_id: &str,
         typing: bool,
         timeout: Duration,
+        local: bool,
     ) {
         let changed = if typing {
             let expiry = Instant::now() + timeout;
             let changed = self.start(room_id, user_id, expiry);
             let weak = Arc::downgrade(self);
             let room = room_id.to_owned();
+            let announce = local.then(|| user_id.to_owned());
             tokio::spawn(async move {
                 tokio::time::sleep_until(expiry).await;
-                expire(weak, room).await;
+                expire(weak, room, announce).await;
             });
             changed
         } else {
@@ -211,12 +231,24 @@ impl Typing {
 impl State {
     /// Drops the room's expired notices; whether any were.
     fn expire_room(&mut self, room_id: &str, now: Instant) -> bool {
+        !self.expire_room_users(room_id, now).is_empty()
+    }
+
+    /// Drops the room's expired notices; the users whose notices they were.
+    fn expire_room_users(&mut self, room_id: &str, now: Instant) -> Vec<String> {
         let Some(room) = self.rooms.get_mut(room_id) else {
-            return false;
+            return Vec::new();
         };
-        let before = room.users.len();
-        room.users.retain(|_, expiry| *expiry > now);
-        room.users.len() != before
+        let expired: Vec<String> = room
+            .users
+            .iter()
+            .filter(|(_, expiry)| **expiry <= now)
+            .map(|(user, _)| user.clone())
+            .collect();
+        for user in &expired {
+            room.users.remove(user);
+        }
+        expired
     }
 
     /// Drops every expired notice, each room with a change getting a new position.
@@ -234,14 +266,17 @@ impl State {
     }
 }
 
-/// A notice's timer: expires what is due in the room and wakes its users if anything was.
-async fn expire(typing: Weak<Typing>, room_id: String) {
+/// A notice's timer: expires what is due in the room and wakes its users if anything was;
+/// if `announce` (a local user) was among the expired, tells the room's other servers.
+async fn expire(typing: Weak<Typing>, room_id: String, announce: Option<String>) {
     let Some(typing) = typing.upgrade() else {
         return;
     };
-    let changed = {
+    let (changed, announced) = {
         let mut state = typing.lock();
-        let changed = state.expire_room(&room_id, Instant::now());
+        let expired = state.expire_room_users(&room_id, Instant::now());
+        let changed = !expired.is_empty();
+        let announced = announce.filter(|user| expired.contains(user));
         if changed {
             state.position += 1;
             let position = state.position;
@@ -249,12 +284,15 @@ async fn expire(typing: Weak<Typing>, room_id: String) {
                 room.changed_at = position;
             }
         }
-        changed
+        (changed, announced)
     };
     if changed {
         typing
             .notifier
             .notify_room(&typing.database, &room_id, None)
             .await;
+    }
+    if let Some(user_id) = announced {
+        typing.outbox.typing(&room_id, &user_id, false).await;
     }
 }
