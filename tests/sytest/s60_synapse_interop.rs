@@ -656,7 +656,7 @@ async fn ephemeral_until(
 }
 
 #[tokio::test]
-async fn typing_and_receipts_from_synapse_reach_concord() {
+async fn typing_and_receipts_cross_between_synapse_and_concord() {
     let Some(synapse) = Synapse::start().await else {
         return;
     };
@@ -739,4 +739,61 @@ async fn typing_and_receipts_from_synapse_reach_concord() {
     })
     .await;
     assert!(receipt, "bob never saw sam's receipt\n{}", synapse.log());
+
+    // And back: bob's typing and receipt reach Synapse.
+    let path = format!(
+        "/_matrix/client/v3/rooms/{}/typing/{}",
+        encode(&room_id),
+        encode(&bob.user_id)
+    );
+    let (status, body) = call(
+        &concord,
+        &bob,
+        Method::PUT,
+        &path,
+        Some(&json!({"typing": true, "timeout": 30000})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let bob_event = send_message(&concord, &bob, &room_id, "bob read it").await;
+    let path = format!(
+        "/_matrix/client/v3/rooms/{}/receipt/m.read/{}",
+        encode(&room_id),
+        encode(&bob_event)
+    );
+    let (status, body) = call(&concord, &bob, Method::POST, &path, Some(&json!({}))).await;
+    assert_eq!(status, 200, "{body}");
+    let (mut saw_typing, mut saw_receipt) = (false, false);
+    let mut since: Option<String> = None;
+    for _ in 0..30 {
+        let path = match &since {
+            Some(token) => format!("/_matrix/client/v3/sync?timeout=1000&since={token}"),
+            None => "/_matrix/client/v3/sync".to_owned(),
+        };
+        let (status, body) = synapse.call(&sam, Method::GET, &path, None).await;
+        assert_eq!(status, 200, "{body}");
+        for event in body["rooms"]["join"][&room_id]["ephemeral"]["events"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            saw_typing |= event["type"] == "m.typing"
+                && event["content"]["user_ids"]
+                    .as_array()
+                    .is_some_and(|u| u.contains(&json!(bob.user_id)));
+            saw_receipt |= event["type"] == "m.receipt"
+                && event["content"][&bob_event]["m.read"]
+                    .get(&bob.user_id)
+                    .is_some();
+        }
+        if saw_typing && saw_receipt {
+            break;
+        }
+        since = body["next_batch"].as_str().map(str::to_owned);
+    }
+    assert!(
+        saw_typing && saw_receipt,
+        "typing {saw_typing}, receipt {saw_receipt}\n{}",
+        synapse.log()
+    );
 }
