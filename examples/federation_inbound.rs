@@ -19,16 +19,7 @@ mod harness;
 
 use harness::federation::federation_request;
 use harness::rooms::{call, create_room, encode, room_path};
-use harness::{register, Options, TestServer};
-
-async fn tls_server() -> TestServer {
-    TestServer::start_with(Options {
-        tls: true,
-        enable_registration: true,
-        ..Options::default()
-    })
-    .await
-}
+use harness::{federating, register};
 
 #[tokio::main]
 async fn main() {
@@ -36,8 +27,8 @@ async fn main() {
         .nth(1)
         .and_then(|n| n.parse().ok())
         .unwrap_or(2000);
-    let home = tls_server().await;
-    let remote = tls_server().await;
+    let home = federating().await;
+    let remote = federating().await;
     let alice = register(&home, "alice", "secret-alice").await;
     let bob = register(&remote, "bob", "secret-bob").await;
     let room_id = create_room(

@@ -74,11 +74,7 @@ impl Database {
         .fetch_one(&mut *tx)
         .await?;
         insert_event_at(&mut tx, event, position).await?;
-        sqlx::query("INSERT INTO event_state_groups (event_id, state_group) VALUES ($1, $2)")
-            .bind(event.event_id)
-            .bind(state_group.0)
-            .execute(&mut *tx)
-            .await?;
+        super::room_events::record_state_after(&mut tx, event.event_id, state_group).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -13,7 +13,10 @@
 //! - **Outliers** (auth and state events fetched to check others): the event row only.
 
 use super::events::insert_event;
-use super::room_events::{advance_extremities, insert_links, insert_room, upsert_membership};
+use super::room_events::{
+    advance_extremities, insert_links, insert_room, record_state_after, set_current_state,
+    upsert_membership,
+};
 use super::state::insert_state_group;
 use super::{Database, NewEvent, NewRoom, StateGroupId, StorageError, StreamPosition};
 
@@ -83,21 +86,10 @@ impl Database {
                 insert_state_group(&mut tx, self.dialect, event.room_id, parent, &[change]).await?
             }
         };
-        sqlx::query("INSERT INTO event_state_groups (event_id, state_group) VALUES ($1, $2)")
-            .bind(event.event_id)
-            .bind(state_after.0)
-            .execute(&mut *tx)
-            .await?;
+        record_state_after(&mut tx, event.event_id, state_after).await?;
         if let Verdict::Accepted { current_state } = write.verdict {
             let current = current_state.unwrap_or(state_after);
-            sqlx::query(
-                "INSERT INTO room_current_state (room_id, state_group) VALUES ($1, $2) \
-                 ON CONFLICT (room_id) DO UPDATE SET state_group = excluded.state_group",
-            )
-            .bind(event.room_id)
-            .bind(current.0)
-            .execute(&mut *tx)
-            .await?;
+            set_current_state(&mut tx, event.room_id, current).await?;
             advance_extremities(&mut tx, event, write.prev_events).await?;
             if let (Some(membership), MEMBER, Some(user_id)) =
                 (write.membership, event.event_type, event.state_key)

@@ -101,19 +101,8 @@ impl Database {
                 )))
             }
         };
-        sqlx::query("INSERT INTO event_state_groups (event_id, state_group) VALUES ($1, $2)")
-            .bind(event.event_id)
-            .bind(state_group.0)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO room_current_state (room_id, state_group) VALUES ($1, $2) \
-             ON CONFLICT (room_id) DO UPDATE SET state_group = excluded.state_group",
-        )
-        .bind(event.room_id)
-        .bind(state_group.0)
-        .execute(&mut *tx)
-        .await?;
+        record_state_after(&mut tx, event.event_id, state_group).await?;
+        set_current_state(&mut tx, event.room_id, state_group).await?;
         advance_extremities(&mut tx, event, write.prev_events).await?;
         if let (Some(membership), MEMBER, Some(user_id)) =
             (write.membership, event.event_type, event.state_key)
@@ -130,6 +119,37 @@ impl Database {
             state_group,
         })
     }
+}
+
+/// Records `group` as the state after `event_id`.
+pub(super) async fn record_state_after(
+    conn: &mut AnyConnection,
+    event_id: &str,
+    group: StateGroupId,
+) -> Result<(), StorageError> {
+    sqlx::query("INSERT INTO event_state_groups (event_id, state_group) VALUES ($1, $2)")
+        .bind(event_id)
+        .bind(group.0)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Points the room's current state at `group`.
+pub(super) async fn set_current_state(
+    conn: &mut AnyConnection,
+    room_id: &str,
+    group: StateGroupId,
+) -> Result<(), StorageError> {
+    sqlx::query(
+        "INSERT INTO room_current_state (room_id, state_group) VALUES ($1, $2) \
+         ON CONFLICT (room_id) DO UPDATE SET state_group = excluded.state_group",
+    )
+    .bind(room_id)
+    .bind(group.0)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 pub(super) async fn insert_room(

@@ -276,6 +276,16 @@ fn write_config(dir: &Path, server_name: &str, database_url: &str, options: &Opt
     path
 }
 
+/// A server that federates: HTTPS with the test CA's certificate, open registration, SQLite.
+pub async fn federating() -> TestServer {
+    TestServer::start_with(Options {
+        tls: true,
+        enable_registration: true,
+        ..Options::default()
+    })
+    .await
+}
+
 /// An HTTP client (trusting the test CA, for servers started with `Options::tls`).
 pub fn client() -> reqwest::Client {
     tls::tls_client()

@@ -6,21 +6,12 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::harness::rooms::{call, create_room, encode};
-use crate::harness::{client, register, Options, TestServer};
-
-async fn tls_server() -> TestServer {
-    TestServer::start_with(Options {
-        tls: true,
-        enable_registration: true,
-        ..Options::default()
-    })
-    .await
-}
+use crate::harness::{client, federating, register};
 
 #[tokio::test]
 async fn profiles_and_aliases_of_another_server_are_queried_over_federation() {
-    let home = tls_server().await;
-    let remote = tls_server().await;
+    let home = federating().await;
+    let remote = federating().await;
     let carol = register(&home, "carol", "secret-carol").await;
     let alice = register(&remote, "alice", "secret-alice").await;
     let alice_id = format!("@alice:{}", remote.server_name);
@@ -72,7 +63,7 @@ async fn profiles_and_aliases_of_another_server_are_queried_over_federation() {
 
 #[tokio::test]
 async fn unsigned_and_forged_federation_requests_are_unauthorized() {
-    let remote = tls_server().await;
+    let remote = federating().await;
     register(&remote, "alice", "secret-alice").await;
     let url = remote.url(&format!(
         "/_matrix/federation/v1/query/profile?user_id={}",

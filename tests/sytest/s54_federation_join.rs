@@ -7,16 +7,7 @@ use serde_json::{json, Value};
 
 use crate::harness::federation::federation_request;
 use crate::harness::rooms::{call, create_room, encode, room_path, send_message, sync_until};
-use crate::harness::{register, Options, Session, TestServer};
-
-async fn tls_server() -> TestServer {
-    TestServer::start_with(Options {
-        tls: true,
-        enable_registration: true,
-        ..Options::default()
-    })
-    .await
-}
+use crate::harness::{federating, register, Session, TestServer};
 
 /// `/join/{room}?server_name=…` as `session`.
 async fn join_via(
@@ -66,8 +57,8 @@ async fn state_ids(
 
 #[tokio::test]
 async fn a_user_joins_a_room_hosted_on_another_server() {
-    let home = tls_server().await;
-    let remote = tls_server().await;
+    let home = federating().await;
+    let remote = federating().await;
     let alice = register(&home, "alice", "secret-alice").await;
     let bob = register(&remote, "bob", "secret-bob").await;
     let room_id = create_room(
@@ -129,8 +120,8 @@ async fn a_user_joins_a_room_hosted_on_another_server() {
 
 #[tokio::test]
 async fn the_join_handshake_refuses_what_it_must() {
-    let home = tls_server().await;
-    let remote = tls_server().await;
+    let home = federating().await;
+    let remote = federating().await;
     let alice = register(&home, "alice", "secret-alice").await;
     let mallory = register(&remote, "mallory", "secret-mallory").await;
     let carol = register(&remote, "carol", "secret-carol").await;
@@ -271,8 +262,8 @@ async fn the_join_handshake_refuses_what_it_must() {
 
 #[tokio::test]
 async fn messages_and_membership_flow_both_ways_after_a_remote_join() {
-    let home = tls_server().await;
-    let remote = tls_server().await;
+    let home = federating().await;
+    let remote = federating().await;
     let alice = register(&home, "alice", "secret-alice").await;
     let bob = register(&remote, "bob", "secret-bob").await;
     let room_id = create_room(&home, &alice, json!({"preset": "public_chat"})).await;
@@ -332,8 +323,8 @@ async fn messages_and_membership_flow_both_ways_after_a_remote_join() {
 
 #[tokio::test]
 async fn a_restricted_room_admits_remote_members_of_an_allowed_room() {
-    let home = tls_server().await;
-    let remote = tls_server().await;
+    let home = federating().await;
+    let remote = federating().await;
     let alice = register(&home, "alice", "secret-alice").await;
     let bob = register(&remote, "bob", "secret-bob").await;
     let parent = create_room(&home, &alice, json!({"preset": "public_chat"})).await;

@@ -7,16 +7,7 @@ use serde_json::{json, Value};
 
 use crate::harness::federation::federation_request;
 use crate::harness::rooms::{call, create_room, encode, room_path};
-use crate::harness::{register, Options, Session, TestServer};
-
-async fn tls_server() -> TestServer {
-    TestServer::start_with(Options {
-        tls: true,
-        enable_registration: true,
-        ..Options::default()
-    })
-    .await
-}
+use crate::harness::{federating, register, Session, TestServer};
 
 async fn sync(server: &TestServer, session: &Session) -> Value {
     let (status, body) = call(
@@ -33,8 +24,8 @@ async fn sync(server: &TestServer, session: &Session) -> Value {
 
 #[tokio::test]
 async fn an_invite_to_another_server_is_co_signed_shown_and_accepted() {
-    let home = tls_server().await;
-    let remote = tls_server().await;
+    let home = federating().await;
+    let remote = federating().await;
     let alice = register(&home, "alice", "secret-alice").await;
     let bob = register(&remote, "bob", "secret-bob").await;
     let room_id = create_room(
@@ -105,8 +96,8 @@ async fn an_invite_to_another_server_is_co_signed_shown_and_accepted() {
 
 #[tokio::test]
 async fn invites_for_unknown_users_or_from_the_wrong_server_are_refused() {
-    let home = tls_server().await;
-    let remote = tls_server().await;
+    let home = federating().await;
+    let remote = federating().await;
     let alice = register(&home, "alice", "secret-alice").await;
     register(&remote, "bob", "secret-bob").await;
     let room_id = create_room(&home, &alice, json!({"preset": "private_chat"})).await;
@@ -166,8 +157,8 @@ async fn invites_for_unknown_users_or_from_the_wrong_server_are_refused() {
 
 #[tokio::test]
 async fn a_remote_invite_is_rejected_through_the_inviting_server() {
-    let home = tls_server().await;
-    let remote = tls_server().await;
+    let home = federating().await;
+    let remote = federating().await;
     let alice = register(&home, "alice", "secret-alice").await;
     let bob = register(&remote, "bob", "secret-bob").await;
     let room_id = create_room(&home, &alice, json!({"preset": "private_chat"})).await;
@@ -207,8 +198,8 @@ async fn a_remote_invite_is_rejected_through_the_inviting_server() {
 
 #[tokio::test]
 async fn a_user_knocks_on_a_room_of_another_server() {
-    let home = tls_server().await;
-    let remote = tls_server().await;
+    let home = federating().await;
+    let remote = federating().await;
     let alice = register(&home, "alice", "secret-alice").await;
     let bob = register(&remote, "bob", "secret-bob").await;
     let room_id = create_room(

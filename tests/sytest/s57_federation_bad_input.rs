@@ -11,16 +11,7 @@ use state_res::room_version::RoomVersion;
 
 use crate::harness::federation::federation_request;
 use crate::harness::rooms::{call, create_room, encode, room_path, send_message};
-use crate::harness::{register, Options, TestServer};
-
-async fn tls_server() -> TestServer {
-    TestServer::start_with(Options {
-        tls: true,
-        enable_registration: true,
-        ..Options::default()
-    })
-    .await
-}
+use crate::harness::{federating, register, TestServer};
 
 /// The ids the next event by `sender` needs: the room's latest event and the auth events.
 async fn tip(
@@ -117,8 +108,8 @@ fn event_id(event: &Object) -> String {
 
 #[tokio::test]
 async fn bad_pdus_are_dropped_redacted_or_rejected_and_the_room_survives() {
-    let home = tls_server().await;
-    let remote = tls_server().await;
+    let home = federating().await;
+    let remote = federating().await;
     let alice = register(&home, "alice", "secret-alice").await;
     let bob = register(&remote, "bob", "secret-bob").await;
     let room_id = create_room(

@@ -6,16 +6,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::harness::rooms::{call, create_room, encode, room_path, send_message, sync_until};
-use crate::harness::{register, Options, Session, TestServer};
-
-async fn tls_server() -> TestServer {
-    TestServer::start_with(Options {
-        tls: true,
-        enable_registration: true,
-        ..Options::default()
-    })
-    .await
-}
+use crate::harness::{federating, register, Session, TestServer};
 
 /// The `next_batch` of an initial `/sync` as `session`.
 async fn sync_token(server: &TestServer, session: &Session) -> String {
@@ -97,8 +88,8 @@ async fn receipt(
 
 #[tokio::test]
 async fn typing_and_read_receipts_reach_the_other_server() {
-    let home = tls_server().await;
-    let remote = tls_server().await;
+    let home = federating().await;
+    let remote = federating().await;
     let alice = register(&home, "alice", "secret-alice").await;
     let bob = register(&remote, "bob", "secret-bob").await;
     let room_id = create_room(&home, &alice, json!({"preset": "public_chat"})).await;

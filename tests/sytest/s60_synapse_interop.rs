@@ -8,16 +8,7 @@ use serde_json::{json, Value};
 
 use crate::harness::rooms::{call, create_room, encode, room_path, send_message, sync_until};
 use crate::harness::synapse::Synapse;
-use crate::harness::{register, Options, Session, TestServer};
-
-async fn concord() -> TestServer {
-    TestServer::start_with(Options {
-        tls: true,
-        enable_registration: true,
-        ..Options::default()
-    })
-    .await
-}
+use crate::harness::{federating, register, Session, TestServer};
 
 /// `(type, state_key, event_id)` of a `/state` answer, sorted.
 fn state_ids(state: &Value) -> Vec<(String, String, String)> {
@@ -71,7 +62,7 @@ async fn a_synapse_user_joins_a_concord_room_and_messages_flow_both_ways() {
     let Some(synapse) = Synapse::start().await else {
         return;
     };
-    let concord = concord().await;
+    let concord = federating().await;
     let alice = register(&concord, "alice", "secret-alice").await;
     let sam = synapse.register("sam").await;
     let room_id = create_room(
@@ -146,7 +137,7 @@ async fn a_concord_user_joins_a_synapse_room_and_messages_flow_both_ways() {
     let Some(synapse) = Synapse::start().await else {
         return;
     };
-    let concord = concord().await;
+    let concord = federating().await;
     let bob = register(&concord, "bob", "secret-bob").await;
     let sam = synapse.register("sam").await;
     let (status, body) = synapse
@@ -260,7 +251,7 @@ async fn invites_kicks_and_bans_cross_between_concord_and_synapse() {
     let Some(synapse) = Synapse::start().await else {
         return;
     };
-    let concord = concord().await;
+    let concord = federating().await;
     let alice = register(&concord, "alice", "secret-alice").await;
     let sam = synapse.register("sam").await;
 
@@ -400,7 +391,7 @@ async fn a_concord_user_reads_500_messages_of_synapse_history_through_backfill()
     let Some(synapse) = Synapse::start().await else {
         return;
     };
-    let concord = concord().await;
+    let concord = federating().await;
     let bob = register(&concord, "bob", "secret-bob").await;
     let sam = synapse.register("sam").await;
     let (status, body) = synapse
@@ -469,7 +460,7 @@ async fn concurrent_state_changes_on_concord_and_synapse_converge() {
     let Some(synapse) = Synapse::start().await else {
         return;
     };
-    let concord = concord().await;
+    let concord = federating().await;
     let alice = register(&concord, "alice", "secret-alice").await;
     let sam = synapse.register("sam").await;
     let room_id = create_room(&concord, &alice, json!({"preset": "public_chat"})).await;
@@ -573,7 +564,7 @@ async fn a_synapse_user_reads_500_messages_of_concord_history_through_backfill()
     let Some(synapse) = Synapse::start().await else {
         return;
     };
-    let concord = concord().await;
+    let concord = federating().await;
     let alice = register(&concord, "alice", "secret-alice").await;
     let sam = synapse.register("sam").await;
     let room_id = create_room(
@@ -660,7 +651,7 @@ async fn typing_and_receipts_cross_between_synapse_and_concord() {
     let Some(synapse) = Synapse::start().await else {
         return;
     };
-    let concord = concord().await;
+    let concord = federating().await;
     let bob = register(&concord, "bob", "secret-bob").await;
     let sam = synapse.register("sam").await;
     let (status, body) = synapse
