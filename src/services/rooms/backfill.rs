@@ -8,7 +8,7 @@
 use client_api::MatrixError;
 use state_res::pdu::Pdu;
 
-use super::receive::new_event;
+use super::receive::{new_event, pdu_text};
 use super::remote::RemoteEvents;
 use super::Rooms;
 use crate::services::internal;
@@ -80,8 +80,7 @@ impl Rooms {
             let rejection = self
                 .check_against_auth_events(origin, pdu, &version, remote)
                 .await?;
-            let json = serde_json::to_string(pdu.json())
-                .map_err(|e| MatrixError::internal(format!("serialising a PDU: {e}")))?;
+            let json = pdu_text(pdu)?;
             let event = new_event(pdu, &json, rejection.as_deref(), false);
             match self.database.persist_backfilled(&event, anchor).await {
                 Ok(()) => stored += 1,

@@ -28,7 +28,6 @@ use std::collections::HashSet;
 use client_api::MatrixError;
 use serde_json::Value;
 use state_res::ids::check_event_id;
-use state_res::room_version::RoomVersion;
 use tracing::instrument;
 
 use super::resolver::resolve_states;
@@ -177,7 +176,10 @@ impl Rooms {
 
     /// The state before `event` (see the module docs); 404 if no state is known at it (an
     /// outlier).
-    async fn state_before_event(&self, event: &StoredEvent) -> Result<StateMap, MatrixError> {
+    pub(in crate::services::rooms) async fn state_before_event(
+        &self,
+        event: &StoredEvent,
+    ) -> Result<StateMap, MatrixError> {
         let db = &self.database;
         let group = db
             .event_state_group(&event.event_id)
@@ -225,12 +227,10 @@ impl Rooms {
         if states.is_empty() {
             return Err(no_state());
         }
-        let room = db
-            .get_room(&event.room_id)
+        let version = self
+            .known_version(&event.room_id)
             .await
-            .map_err(internal)?
-            .ok_or_else(no_state)?;
-        let version = RoomVersion::from_id(&room.room_version).ok_or_else(no_state)?;
+            .map_err(|_| no_state())?;
         resolve_states(db, &version, &event.room_id, &states).await
     }
 }

@@ -5,19 +5,17 @@
 //! signatures or (v1–v2) event id; `send_*` takes the remote server's signed event in like any
 //! received PDU, and for a join answers the state before it and its auth chain.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 use axum::http::StatusCode;
 use client_api::MatrixError;
 use serde_json::{json, Value};
-use state_res::canonical_json::Object;
 use state_res::ids::server_name_of;
 use state_res::pdu::Pdu;
 
 use super::membership::member_event;
 use super::receive::Received;
 use super::remote::RemoteEvents;
-use super::resolver::{load_closure, resolve_states};
 use super::Rooms;
 use crate::services::internal;
 
@@ -127,64 +125,36 @@ impl Rooms {
     }
 
     /// The v2 `send_join` answer: the state before the join and the auth chain of it and of
-    /// the join, as stored PDUs.
+    /// the join, served as to any server (`federation_reads`: rejected events left out,
+    /// redactions applied).
     async fn join_response(&self, pdu: &Pdu) -> Result<Value, MatrixError> {
-        let version = self.known_version(pdu.room_id()).await?;
-        let mut states = Vec::new();
-        for prev in pdu.prev_events() {
-            if let Some(group) = self
-                .database
-                .event_state_group(prev)
-                .await
-                .map_err(internal)?
-            {
-                states.push(self.database.load_state(group).await.map_err(internal)?);
-            }
-        }
-        let state = resolve_states(&self.database, &version, pdu.room_id(), &states).await?;
-        let roots = state.values().chain(pdu.auth_events()).cloned();
-        let (events, _) = load_closure(&self.database, &version, roots).await?;
-        let state_pdus: Vec<&Object> = state
-            .values()
-            .filter_map(|id| events.get(id))
-            .map(Pdu::json)
-            .collect();
-        // The auth chain: every ancestor through `auth_events` of the state and of the join.
-        let mut chain: HashSet<&str> = HashSet::new();
-        let mut frontier: Vec<&str> = state
-            .values()
-            .filter_map(|id| events.get(id))
-            .chain(std::iter::once(pdu))
-            .flat_map(|event| event.auth_events().iter().map(String::as_str))
-            .collect();
-        while let Some(id) = frontier.pop() {
-            if let Some(event) = events.get(id) {
-                if chain.insert(event.event_id()) {
-                    frontier.extend(event.auth_events().iter().map(String::as_str));
-                }
-            }
-        }
-        let auth_chain: Vec<&Object> = chain
+        let room_id = pdu.room_id();
+        let join = self
+            .database
+            .get_event(pdu.event_id())
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| MatrixError::internal("The accepted join is not stored"))?;
+        let state_ids = self.state_before_event(&join).await?;
+        let ids: Vec<&str> = state_ids.values().map(String::as_str).collect();
+        let mut state = self.database.events_by_ids(&ids).await.map_err(internal)?;
+        state.retain(|e| e.rejection_reason.is_none() && e.room_id == room_id);
+        let servers: BTreeSet<&str> = state
             .iter()
-            .filter_map(|id| events.get(*id))
-            .map(Pdu::json)
+            .filter(|e| e.event_type == MEMBER && e.content()["membership"] == "join")
+            .filter_map(|e| e.state_key.as_deref().and_then(server_name_of))
             .collect();
-        let servers: HashSet<&str> = state
-            .iter()
-            .filter(|((kind, _), _)| kind == MEMBER)
-            .filter_map(|(_, id)| events.get(id))
-            .filter(|member| {
-                member.content().get("membership").and_then(Value::as_str) == Some("join")
-            })
-            .filter_map(|member| member.state_key().and_then(server_name_of))
-            .collect();
+        let mut roots = state.clone();
+        roots.push(join);
+        let auth_chain = self.auth_chain(room_id, &roots).await?;
+        let unpruned = HashSet::new();
         Ok(json!({
             "origin": self.server_name,
-            "state": state_pdus,
-            "auth_chain": auth_chain,
+            "state": self.serve_pdus(&state, &unpruned).await?,
+            "auth_chain": self.serve_pdus(&auth_chain, &unpruned).await?,
             "event": pdu.json(),
             "members_omitted": false,
-            "servers_in_room": servers.into_iter().collect::<Vec<_>>(),
+            "servers_in_room": servers,
         }))
     }
 }

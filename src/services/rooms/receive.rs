@@ -260,10 +260,7 @@ impl Rooms {
         version: &RoomVersion,
         remote: &impl RemoteEvents,
     ) -> Result<Option<String>, MatrixError> {
-        let mut wanted: Vec<String> = pdu.auth_events().to_vec();
-        if version.room_id_is_create_hash && pdu.event_type() != CREATE {
-            wanted.push(create_event_id(pdu.room_id()));
-        }
+        let wanted = auth_event_ids(pdu, version);
         let mut stored = self.stored_events(version, &wanted).await?;
         if stored.len() < wanted.len() {
             let chain = remote
@@ -275,24 +272,12 @@ impl Rooms {
         if let Some(missing) = wanted.iter().find(|id| !stored.contains_key(id.as_str())) {
             return Ok(Some(format!("auth event {missing} is not available")));
         }
-        let auth: Vec<&Pdu> = pdu
-            .auth_events()
+        let auth: Vec<&Pdu> = wanted
             .iter()
             .filter_map(|id| stored.get(id).map(|(pdu, _)| pdu))
             .collect();
         let rejected = |id: &str| stored.get(id).is_some_and(|(_, rejected)| *rejected);
-        if let Err(error) = check_auth_events(version, pdu, &auth, rejected) {
-            return Ok(Some(error.to_string()));
-        }
-        let by_key: HashMap<(&str, &str), &Pdu> = stored
-            .values()
-            .map(|(pdu, _)| ((pdu.event_type(), pdu.state_key().unwrap_or_default()), pdu))
-            .collect();
-        Ok(
-            check_auth(version, pdu, |kind, key| by_key.get(&(kind, key)).copied())
-                .err()
-                .map(|error| error.to_string()),
-        )
+        Ok(auth_verdict(version, pdu, &auth, rejected))
     }
 
     /// `None` if the event passes the auth rules against `state`, else why not.
@@ -316,15 +301,8 @@ impl Rooms {
             .cloned()
             .collect();
         let stored = self.stored_events(version, &ids).await?;
-        let by_key: HashMap<(&str, &str), &Pdu> = stored
-            .values()
-            .map(|(pdu, _)| ((pdu.event_type(), pdu.state_key().unwrap_or_default()), pdu))
-            .collect();
-        Ok(
-            check_auth(version, pdu, |kind, key| by_key.get(&(kind, key)).copied())
-                .err()
-                .map(|error| error.to_string()),
-        )
+        let state: Vec<&Pdu> = stored.values().map(|(pdu, _)| pdu).collect();
+        Ok(auth_rules(version, pdu, &state))
     }
 
     /// The state before `pdu` (step 5) and a state group holding it: the resolved states after
@@ -464,10 +442,7 @@ impl Rooms {
         let batch: HashMap<&str, &Pdu> = sorted.iter().map(|pdu| (pdu.event_id(), *pdu)).collect();
         let mut rejected: HashSet<String> = HashSet::new();
         for pdu in sorted {
-            let mut wanted: Vec<String> = pdu.auth_events().to_vec();
-            if version.room_id_is_create_hash && pdu.event_type() != CREATE {
-                wanted.push(create_event_id(pdu.room_id()));
-            }
+            let wanted = auth_event_ids(pdu, version);
             let stored = self.stored_events(version, &wanted).await?;
             let auth: Vec<&Pdu> = wanted
                 .iter()
@@ -481,21 +456,7 @@ impl Rooms {
             let is_rejected = |id: &str| {
                 rejected.contains(id) || stored.get(id).is_some_and(|(_, rejected)| *rejected)
             };
-            let listed: Vec<&Pdu> = auth
-                .iter()
-                .copied()
-                .filter(|a| pdu.auth_events().iter().any(|id| id == a.event_id()))
-                .collect();
-            let by_key: HashMap<(&str, &str), &Pdu> = auth
-                .iter()
-                .map(|a| ((a.event_type(), a.state_key().unwrap_or_default()), *a))
-                .collect();
-            let reason = match check_auth_events(version, pdu, &listed, is_rejected) {
-                Err(error) => Some(error.to_string()),
-                Ok(()) => check_auth(version, pdu, |kind, key| by_key.get(&(kind, key)).copied())
-                    .err()
-                    .map(|error| error.to_string()),
-            };
+            let reason = auth_verdict(version, pdu, &auth, is_rejected);
             if reason.is_some() {
                 rejected.insert(pdu.event_id().to_owned());
             }
@@ -529,6 +490,46 @@ impl Rooms {
         }
         Ok(events)
     }
+}
+
+/// The ids of `pdu`'s auth events, with (room version 12) the create event its room id names,
+/// which the auth rules read though it is not listed.
+fn auth_event_ids(pdu: &Pdu, version: &RoomVersion) -> Vec<String> {
+    let mut ids = pdu.auth_events().to_vec();
+    if version.room_id_is_create_hash && pdu.event_type() != CREATE {
+        ids.push(create_event_id(pdu.room_id()));
+    }
+    ids
+}
+
+/// Step 4 on `auth` (the events of [`auth_event_ids`] that are known): the rules on the listed
+/// auth events themselves (rule 2), then the auth rules against them; why it fails, if it does.
+fn auth_verdict(
+    version: &RoomVersion,
+    pdu: &Pdu,
+    auth: &[&Pdu],
+    is_rejected: impl Fn(&str) -> bool,
+) -> Option<String> {
+    let listed: Vec<&Pdu> = auth
+        .iter()
+        .copied()
+        .filter(|a| pdu.auth_events().iter().any(|id| id == a.event_id()))
+        .collect();
+    if let Err(error) = check_auth_events(version, pdu, &listed, is_rejected) {
+        return Some(error.to_string());
+    }
+    auth_rules(version, pdu, auth)
+}
+
+/// The auth rules for `pdu` against the state events `state`; why they fail, if they do.
+fn auth_rules(version: &RoomVersion, pdu: &Pdu, state: &[&Pdu]) -> Option<String> {
+    let by_key: HashMap<(&str, &str), &Pdu> = state
+        .iter()
+        .map(|e| ((e.event_type(), e.state_key().unwrap_or_default()), *e))
+        .collect();
+    check_auth(version, pdu, |kind, key| by_key.get(&(kind, key)).copied())
+        .err()
+        .map(|error| error.to_string())
 }
 
 /// The create event's id in a room version 12 room: the room id's hash with `$`.
@@ -573,7 +574,7 @@ pub(super) fn new_event<'a>(
 }
 
 /// A PDU as JSON text for storage.
-fn pdu_text(pdu: &Pdu) -> Result<String, MatrixError> {
+pub(super) fn pdu_text(pdu: &Pdu) -> Result<String, MatrixError> {
     serde_json::to_string(pdu.json())
         .map_err(|e| MatrixError::internal(format!("serialising a PDU: {e}")))
 }

@@ -14,7 +14,7 @@ use state_res::room_version::RoomVersion;
 
 use super::head::RoomHead;
 use super::membership::member_event;
-use super::receive::new_event;
+use super::receive::{new_event, pdu_text};
 use super::{valid_room_id, Rooms};
 use crate::services::internal;
 
@@ -115,8 +115,7 @@ impl Rooms {
         ) else {
             return Err(MatrixError::bad_json("Not a member event"));
         };
-        let json = serde_json::to_string(pdu.json())
-            .map_err(|e| MatrixError::internal(format!("serialising a PDU: {e}")))?;
+        let json = pdu_text(pdu)?;
         let stripped = stripped_state.map(|events| Value::Array(events.to_vec()).to_string());
         self.database
             .store_remote_membership(

@@ -10,7 +10,7 @@ use serde_json::Value;
 use state_res::pdu::Pdu;
 use state_res::room_version::RoomVersion;
 
-use super::receive::{new_event, state_map_of};
+use super::receive::{new_event, pdu_text, state_map_of};
 use super::resolver::store_state;
 use super::Rooms;
 use crate::services::internal;
@@ -62,8 +62,7 @@ impl Rooms {
             .set_backfill_anchor(room_id, state_before)
             .await
             .map_err(internal)?;
-        let json = serde_json::to_string(join.json())
-            .map_err(|e| MatrixError::internal(format!("serialising a PDU: {e}")))?;
+        let json = pdu_text(join)?;
         let member_key = (MEMBER.to_owned(), join.sender().to_owned());
         let write = RemoteEventWrite {
             event: new_event(join, &json, None, false),

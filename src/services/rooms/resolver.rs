@@ -65,7 +65,7 @@ pub(super) async fn resolve_states_with(
 }
 
 /// The events `ids` and their auth chains, parsed, and which of them were rejected.
-pub(super) async fn load_closure(
+async fn load_closure(
     db: &Database,
     version: &RoomVersion,
     ids: impl IntoIterator<Item = String>,
