@@ -1,6 +1,7 @@
 //! Spec module "Filtering": storing and reading filters, and the filter types `/sync` applies.
 
 pub mod define_filter;
+pub mod event_fields;
 pub mod get_filter;
 
 use std::future::Future;
@@ -35,7 +36,7 @@ pub trait FilteringPort: Send + Sync + 'static {
 /// the stored JSON; wrongly typed known fields are 400 `M_BAD_JSON`.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 pub struct Filter {
-    /// Fields to include in events (not applied yet).
+    /// Properties of room events to include (dot-separated paths; see [`event_fields`]).
     #[serde(default)]
     pub event_fields: Option<Vec<String>>,
     /// `client` or `federation`.

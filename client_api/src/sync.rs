@@ -108,6 +108,9 @@ pub struct Response {
     pub to_device: Events<BasicEvent>,
     /// Users whose device lists changed.
     pub device_lists: DeviceLists,
+    /// The filter's `event_fields`, applied to the room events when the response is encoded.
+    #[serde(skip)]
+    pub event_fields: Option<Vec<String>>,
 }
 
 impl Response {

@@ -3,6 +3,8 @@
 //! never forgotten, so old events stay verifiable (spec `server-server-api.md` § "Retrieving
 //! server keys").
 
+mod memo;
+
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -11,6 +13,7 @@ use reqwest::Method;
 use serde_json::Value;
 use state_res::signing::{decode_public_key, verify_json, KeyPair, VerifyingKey};
 
+use self::memo::KeyMemo;
 use super::client::{FederationClient, FederationError};
 use crate::services::now_ms;
 use crate::storage::{Database, RemoteServerKey, ServerKeyResponse, StorageError};
@@ -64,6 +67,7 @@ pub struct KeyRing {
     client: FederationClient,
     own_key: KeyPair,
     last_fetch: Mutex<HashMap<String, Instant>>,
+    memo: KeyMemo,
 }
 
 impl KeyRing {
@@ -74,6 +78,7 @@ impl KeyRing {
             client,
             own_key,
             last_fetch: Mutex::new(HashMap::new()),
+            memo: KeyMemo::default(),
         }
     }
 
@@ -87,6 +92,9 @@ impl KeyRing {
     ) -> Result<VerifyingKey, KeyError> {
         if server == self.client.server_name() && key_id == self.own_key.key_id() {
             return Ok(self.own_key.verifying_key());
+        }
+        if let Some(key) = self.memo.get(server, key_id, valid_at) {
+            return Ok(key);
         }
         if let Some(key) = self.cached(server, key_id, valid_at).await? {
             return Ok(key);
@@ -122,12 +130,12 @@ impl KeyRing {
         if usable_until < valid_at {
             return Ok(None);
         }
-        decode_public_key(&stored.public_key)
-            .map(Some)
-            .map_err(|e| KeyError::Invalid {
-                server: server.to_owned(),
-                problem: e.to_string(),
-            })
+        let key = decode_public_key(&stored.public_key).map_err(|e| KeyError::Invalid {
+            server: server.to_owned(),
+            problem: e.to_string(),
+        })?;
+        self.memo.put(server, key_id, &key, usable_until);
+        Ok(Some(key))
     }
 
     fn may_fetch(&self, server: &str) -> bool {
@@ -196,6 +204,7 @@ impl KeyRing {
     pub async fn store_response(&self, server: &str, response: Value) -> Result<(), KeyError> {
         let fetched_ts = now_ms();
         let keys = check_key_response(server, &response)?;
+        self.memo.forget_server(server);
         for key in keys {
             self.database
                 .upsert_remote_server_key(&RemoteServerKey { fetched_ts, ..key })

@@ -48,6 +48,7 @@ mod presets;
 mod profile;
 mod read;
 mod receive;
+mod receive_tip;
 mod remote;
 mod remote_invite;
 mod remote_join;

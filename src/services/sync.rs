@@ -257,6 +257,7 @@ impl Sync {
             rooms,
             account_data: Events { events: global },
             presence: Events { events: presence },
+            event_fields: filter.filter.event_fields.clone(),
             ..Response::default()
         })
     }

@@ -5,7 +5,6 @@ use federation::transactions::{Transaction, TransactionsPort};
 use federation::MatrixError;
 use serde_json::{json, Map, Value};
 use state_res::pdu::event_id_for;
-use state_res::room_version::RoomVersion;
 
 use crate::app::AppState;
 use crate::federation::event_checks::check_pdu;
@@ -102,14 +101,8 @@ impl AppState {
         };
         let object = pdu.as_object()?;
         let room_id = object.get("room_id").and_then(Value::as_str)?;
-        let room = match self.database.get_room(room_id).await {
-            Ok(room) => room,
-            Err(error) => {
-                tracing::warn!(%error, room_id, "reading a room's version");
-                None
-            }
-        };
-        let Some(version) = room.and_then(|room| RoomVersion::from_id(&room.room_version)) else {
+        // The room's version from the room engine's cache (a room we do not know: 404).
+        let Ok(version) = self.rooms.known_version(room_id).await else {
             return field();
         };
         match event_id_for(object, &version) {

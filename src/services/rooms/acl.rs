@@ -7,7 +7,9 @@
 use client_api::MatrixError;
 use serde_json::Value;
 use state_res::canonical_json::Object;
+use state_res::pdu::Pdu;
 
+use super::head::RoomHead;
 use super::Rooms;
 use crate::services::internal;
 
@@ -30,20 +32,37 @@ impl Rooms {
             .load_state_key_events(group, &[(SERVER_ACL, "")])
             .await
             .map_err(internal)?;
-        let Some(event) = acl.remove(&(SERVER_ACL.to_owned(), String::new())) else {
-            return Ok(());
-        };
-        let allowed = match event.content() {
-            Value::Object(content) => acl_allows(&content, server),
-            _ => true,
-        };
-        if allowed {
-            Ok(())
-        } else {
-            Err(MatrixError::forbidden(format!(
-                "Server {server} is denied by the room's server ACL"
-            )))
+        let content = acl
+            .remove(&(SERVER_ACL.to_owned(), String::new()))
+            .map(|event| event.content());
+        match content {
+            Some(Value::Object(content)) => acl_verdict(Some(&content), server),
+            _ => Ok(()),
         }
+    }
+
+    /// [`Self::check_server_acl`] on a room tip (its ACL event loaded and kept with it).
+    pub(super) async fn check_server_acl_on(
+        &self,
+        head: &mut RoomHead,
+        server: &str,
+    ) -> Result<(), MatrixError> {
+        let key = (SERVER_ACL.to_owned(), String::new());
+        head.load_events(&self.database, std::slice::from_ref(&key))
+            .await?;
+        acl_verdict(head.get(SERVER_ACL, "").map(Pdu::content), server)
+    }
+}
+
+/// 403 `M_FORBIDDEN` if the ACL event's content (none: everyone may take part) denies
+/// `server`.
+fn acl_verdict(content: Option<&Object>, server: &str) -> Result<(), MatrixError> {
+    if content.is_none_or(|content| acl_allows(content, server)) {
+        Ok(())
+    } else {
+        Err(MatrixError::forbidden(format!(
+            "Server {server} is denied by the room's server ACL"
+        )))
     }
 }
 

@@ -115,6 +115,44 @@ async fn inline_filters_select_types_rooms_and_lazy_members() {
 }
 
 #[tokio::test]
+async fn event_fields_cut_timeline_and_state_events() {
+    each_backend(|backend| async move {
+        let (server, alice, _) = alice_and_bob(backend).await;
+        let room_id = create_room(&server, &alice, json!({"name": "Fields"})).await;
+        send_message(&server, &alice, &room_id, "cut").await;
+        let filter = json!({
+            "event_fields": ["type", "content.body", "content.name", r"content.m\.none"],
+            "room": {"timeline": {"limit": 1}},
+        });
+        let query = format!("filter={}", encode(&filter.to_string()));
+        let (status, body) = sync_raw(&server, &alice, &query).await;
+        assert_eq!(status, 200, "{body}");
+        let room = &body["rooms"]["join"][&room_id];
+        assert_eq!(
+            room["timeline"]["events"],
+            json!([{"type": "m.room.message", "content": {"body": "cut"}}]),
+            "{room}"
+        );
+        let state = room["state"]["events"].as_array().expect("state");
+        assert!(state.iter().all(|e| e.get("event_id").is_none()), "{room}");
+        assert!(
+            state.contains(&json!({"type": "m.room.name", "content": {"name": "Fields"}})),
+            "{room}"
+        );
+        // Without event_fields the events are whole.
+        let (_, body) = sync_raw(&server, &alice, "").await;
+        let events = &body["rooms"]["join"][&room_id]["timeline"]["events"];
+        assert!(events
+            .as_array()
+            .expect("events")
+            .iter()
+            .all(|e| e["event_id"].is_string()));
+        assert!(body["next_batch"].is_string());
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn bad_sync_parameters_are_refused() {
     each_backend(|backend| async move {
         let (server, alice, _) = alice_and_bob(backend).await;
