@@ -18,7 +18,8 @@ use super::room_events::{
     upsert_membership,
 };
 use super::state::insert_state_group;
-use super::{Database, NewEvent, NewRoom, StateGroupId, StorageError, StreamPosition};
+use super::{Database, Dialect, NewEvent, NewRoom, StateGroupId, StorageError, StreamPosition};
+use sqlx::AnyConnection;
 
 const MEMBER: &str = "m.room.member";
 
@@ -66,40 +67,25 @@ impl Database {
         &self,
         write: &RemoteEventWrite<'_>,
     ) -> Result<(StreamPosition, StateGroupId), StorageError> {
-        let event = &write.event;
         let mut tx = self.write.begin().await?;
-        if let Some(room) = &write.new_room {
-            insert_room(&mut tx, room).await?;
-        }
-        // An event known so far only as an outlier (an auth event, an invite) joins the DAG now.
-        sqlx::query("DELETE FROM events WHERE event_id = $1 AND outlier = $2")
-            .bind(event.event_id)
-            .bind(true)
-            .execute(&mut *tx)
-            .await?;
-        let position = insert_event(&mut tx, event).await?;
-        let state_after = match (write.verdict, event.state_key) {
-            (Verdict::Rejected, _) | (_, None) => write.state_before,
-            (_, Some(state_key)) => {
-                let change = ((event.event_type, state_key), Some(event.event_id));
-                let parent = Some(write.state_before);
-                insert_state_group(&mut tx, self.dialect, event.room_id, parent, &[change]).await?
-            }
-        };
-        record_state_after(&mut tx, event.event_id, state_after).await?;
-        if let Verdict::Accepted { current_state } = write.verdict {
-            let current = current_state.unwrap_or(state_after);
-            set_current_state(&mut tx, event.room_id, current).await?;
-            advance_extremities(&mut tx, event, write.prev_events).await?;
-            if let (Some(membership), MEMBER, Some(user_id)) =
-                (write.membership, event.event_type, event.state_key)
-            {
-                upsert_membership(&mut tx, event, user_id, membership).await?;
-            }
-            insert_links(&mut tx, event, write.redacts, write.replaces_state).await?;
+        let written = write_remote_event(&mut tx, self.dialect, write).await?;
+        tx.commit().await?;
+        Ok(written)
+    }
+
+    /// Stores received events, in order, in one transaction (a run of events that extend one
+    /// another, from one inbound transaction); all or none of them.
+    /// [`StorageError::Conflict`] if one is already stored.
+    pub async fn persist_remote_events(
+        &self,
+        writes: &[RemoteEventWrite<'_>],
+    ) -> Result<(), StorageError> {
+        let mut tx = self.write.begin().await?;
+        for write in writes {
+            write_remote_event(&mut tx, self.dialect, write).await?;
         }
         tx.commit().await?;
-        Ok((position, state_after))
+        Ok(())
     }
 
     /// Stores an event as an outlier (an auth or state event fetched to check others), unless
@@ -158,4 +144,44 @@ impl Database {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// One received event's rows, in the caller's transaction.
+async fn write_remote_event(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    write: &RemoteEventWrite<'_>,
+) -> Result<(StreamPosition, StateGroupId), StorageError> {
+    let event = &write.event;
+    if let Some(room) = &write.new_room {
+        insert_room(conn, room).await?;
+    }
+    // An event known so far only as an outlier (an auth event, an invite) joins the DAG now.
+    sqlx::query("DELETE FROM events WHERE event_id = $1 AND outlier = $2")
+        .bind(event.event_id)
+        .bind(true)
+        .execute(&mut *conn)
+        .await?;
+    let position = insert_event(conn, event).await?;
+    let state_after = match (write.verdict, event.state_key) {
+        (Verdict::Rejected, _) | (_, None) => write.state_before,
+        (_, Some(state_key)) => {
+            let change = ((event.event_type, state_key), Some(event.event_id));
+            let parent = Some(write.state_before);
+            insert_state_group(conn, dialect, event.room_id, parent, &[change]).await?
+        }
+    };
+    record_state_after(conn, event.event_id, state_after).await?;
+    if let Verdict::Accepted { current_state } = write.verdict {
+        let current = current_state.unwrap_or(state_after);
+        set_current_state(conn, event.room_id, current).await?;
+        advance_extremities(conn, event, write.prev_events).await?;
+        if let (Some(membership), MEMBER, Some(user_id)) =
+            (write.membership, event.event_type, event.state_key)
+        {
+            upsert_membership(conn, event, user_id, membership).await?;
+        }
+        insert_links(conn, event, write.redacts, write.replaces_state).await?;
+    }
+    Ok((position, state_after))
 }

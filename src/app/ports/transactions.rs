@@ -4,7 +4,7 @@
 use federation::transactions::{Transaction, TransactionsPort};
 use federation::MatrixError;
 use serde_json::{json, Map, Value};
-use state_res::pdu::event_id_for;
+use state_res::pdu::{event_id_for, Pdu};
 
 use crate::app::AppState;
 use crate::federation::event_checks::check_pdu;
@@ -35,16 +35,29 @@ impl TransactionsPort for AppState {
         // It talks to us, so it is up: send it what we owe now.
         self.federation_sender.peer_is_up(origin).await;
         let mut pdus = Map::new();
+        // Checks 1–3 one PDU at a time; then each run of PDUs of one room goes to the room
+        // engine at once, in the order they came.
+        let mut run: Vec<(String, Pdu)> = Vec::new();
         for pdu in &transaction.pdus {
             let Some(event_id) = self.pdu_event_id(pdu).await else {
                 continue;
             };
-            let result = match self.receive_pdu(origin, pdu).await {
-                Ok(_) => json!({}),
-                Err(error) => json!({ "error": error }),
-            };
-            pdus.insert(event_id, result);
+            match self.check_received(pdu).await {
+                Ok(checked) => {
+                    if run
+                        .last()
+                        .is_some_and(|(_, last)| last.room_id() != checked.room_id())
+                    {
+                        self.receive_run(origin, &mut run, &mut pdus).await;
+                    }
+                    run.push((event_id, checked));
+                }
+                Err(error) => {
+                    pdus.insert(event_id, json!({ "error": error }));
+                }
+            }
         }
+        self.receive_run(origin, &mut run, &mut pdus).await;
         for edu in &transaction.edus {
             self.receive_edu(origin, edu).await;
         }
@@ -58,10 +71,9 @@ impl TransactionsPort for AppState {
 }
 
 impl AppState {
-    /// Runs one PDU of a transaction through the checks on receipt (spec § "Checks performed
-    /// on receipt of a PDU": format, signatures and hashes in `event_checks`, the rest in the
-    /// room engine): its event id, or why it was dropped, rejected or soft-failed.
-    async fn receive_pdu(&self, origin: &str, pdu: &Value) -> Result<String, String> {
+    /// Checks 1–3 on receipt of a PDU (spec § "Checks performed on receipt of a PDU": format,
+    /// signatures and hashes, in `event_checks`): the PDU, or why it was dropped.
+    async fn check_received(&self, pdu: &Value) -> Result<Pdu, String> {
         let Some(object) = pdu.as_object() else {
             return Err("The PDU is not a JSON object".to_owned());
         };
@@ -77,16 +89,32 @@ impl AppState {
         let checked = check_pdu(&self.key_ring, object.clone(), &version)
             .await
             .map_err(|e| e.to_string())?;
-        let event_id = checked.pdu.event_id().to_owned();
-        match self
-            .rooms
-            .receive_pdu(origin, &checked.pdu, &self.remote())
-            .await
-            .map_err(|e| e.error)?
-        {
-            Received::Accepted | Received::AlreadyKnown => Ok(event_id),
-            Received::Rejected(reason) => Err(format!("Rejected: {reason}")),
-            Received::SoftFailed(reason) => Err(format!("Soft-failed: {reason}")),
+        Ok(checked.pdu)
+    }
+
+    /// Checks 4–6 (in the room engine) on a run of checked PDUs of one room; their results go
+    /// into `results` by event id (an error for those rejected or soft-failed).
+    async fn receive_run(
+        &self,
+        origin: &str,
+        run: &mut Vec<(String, Pdu)>,
+        results: &mut Map<String, Value>,
+    ) {
+        if run.is_empty() {
+            return;
+        }
+        let (ids, pdus): (Vec<String>, Vec<Pdu>) = std::mem::take(run).into_iter().unzip();
+        let received = self.rooms.receive_pdus(origin, &pdus, &self.remote()).await;
+        for (event_id, result) in ids.into_iter().zip(received) {
+            let result = match result {
+                Ok(Received::Accepted | Received::AlreadyKnown) => json!({}),
+                Ok(Received::Rejected(reason)) => json!({ "error": format!("Rejected: {reason}") }),
+                Ok(Received::SoftFailed(reason)) => {
+                    json!({ "error": format!("Soft-failed: {reason}") })
+                }
+                Err(error) => json!({ "error": error.error }),
+            };
+            results.insert(event_id, result);
         }
     }
 

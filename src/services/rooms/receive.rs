@@ -59,30 +59,28 @@ impl Rooms {
         pdu: &Pdu,
         remote: &impl RemoteEvents,
     ) -> Result<Received, MatrixError> {
-        let room_id = pdu.room_id().to_owned();
-        let version = self.known_version(&room_id).await?;
-        let _lock = self.locks.lock(&room_id).await;
-        // The room's tip leaves the cache while the lock is held; it goes back only if the
-        // event was taken on it (`receive_tip.rs`), else the general way below invalidates it.
-        // (A room without a loadable tip, say one with no current state yet, goes that way too.)
-        if let Ok(mut head) = self.room_head(&room_id).await {
-            if let Err(denied) = self.check_server_acl_on(&mut head, origin).await {
-                self.heads.put(&head);
-                return Err(denied);
-            }
-            if let Some(received) = self.receive_on_tip(pdu, &mut head).await? {
-                self.heads.put(&head);
-                return Ok(received);
-            }
-        } else {
-            self.check_server_acl(&room_id, origin).await?;
-        }
+        self.receive_pdus(origin, std::slice::from_ref(pdu), remote)
+            .await
+            .pop()
+            .unwrap_or_else(|| Err(MatrixError::internal("No result for the event")))
+    }
+
+    /// Steps 4–6 the general way, one event (the caller holds the room's lock and has checked
+    /// the ACL): fills a gap before it, resolves the state before it, stores it.
+    pub(super) async fn receive_general(
+        &self,
+        origin: &str,
+        pdu: &Pdu,
+        version: &RoomVersion,
+        remote: &impl RemoteEvents,
+    ) -> Result<Received, MatrixError> {
+        self.heads.forget(pdu.room_id());
         if self.in_dag(pdu.event_id()).await? {
             return Ok(Received::AlreadyKnown);
         }
-        self.fill_prev_gap(origin, pdu, &version, remote).await?;
-        let received = self.check_and_persist(origin, pdu, &version, remote).await;
-        self.heads.forget(&room_id);
+        self.fill_prev_gap(origin, pdu, version, remote).await?;
+        let received = self.check_and_persist(origin, pdu, version, remote).await;
+        self.heads.forget(pdu.room_id());
         received
     }
 
