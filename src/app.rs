@@ -77,7 +77,7 @@ pub struct AppState {
     /// `rc_message`, per sending user.
     message_limiter: RateLimiter,
     /// Other servers' keys (and the client that fetches them).
-    key_ring: KeyRing,
+    key_ring: Arc<KeyRing>,
     /// Requests to other servers.
     federation_client: FederationClient,
     /// The durable outgoing queue (PDUs and EDUs to other servers).
@@ -132,11 +132,11 @@ impl AppState {
             DEFAULT_ROOM_VERSION,
         );
         let message_limiter = RateLimiter::new(config.rc_message);
-        let key_ring = KeyRing::new(
+        let key_ring = Arc::new(KeyRing::new(
             database.clone(),
             federation_client.clone(),
             signing_key.clone(),
-        );
+        ));
         let notifier = Arc::new(Notifier::default());
         let federation_sender = Arc::new(FederationSender::new(
             database.clone(),

@@ -16,6 +16,7 @@ use state_res::signing::{decode_public_key, verify_json, KeyPair, VerifyingKey};
 use self::memo::KeyMemo;
 use super::client::{FederationClient, FederationError};
 use crate::services::now_ms;
+use crate::services::rooms::locks::RoomLocks;
 use crate::storage::{Database, RemoteServerKey, ServerKeyResponse, StorageError};
 
 /// The spec caps how far ahead a key's `valid_until_ts` is trusted: "the lesser of this field
@@ -68,6 +69,9 @@ pub struct KeyRing {
     own_key: KeyPair,
     last_fetch: Mutex<HashMap<String, Instant>>,
     memo: KeyMemo,
+    /// One fetch per server at a time: concurrent checks of one transaction's PDUs wait for
+    /// it and then find the key, instead of each being refused a fetch by [`MIN_REFETCH`].
+    fetching: RoomLocks,
 }
 
 impl KeyRing {
@@ -79,6 +83,7 @@ impl KeyRing {
             own_key,
             last_fetch: Mutex::new(HashMap::new()),
             memo: KeyMemo::default(),
+            fetching: RoomLocks::default(),
         }
     }
 
@@ -96,6 +101,11 @@ impl KeyRing {
         if let Some(key) = self.memo.get(server, key_id, valid_at) {
             return Ok(key);
         }
+        if let Some(key) = self.cached(server, key_id, valid_at).await? {
+            return Ok(key);
+        }
+        let _fetching = self.fetching.lock(server).await;
+        // A fetch that finished while this waited may have brought the key.
         if let Some(key) = self.cached(server, key_id, valid_at).await? {
             return Ok(key);
         }

@@ -4,10 +4,15 @@
 use federation::transactions::{Transaction, TransactionsPort};
 use federation::MatrixError;
 use serde_json::{json, Map, Value};
+use std::sync::Arc;
+
 use state_res::pdu::{event_id_for, Pdu};
+use state_res::room_version::RoomVersion;
+use tokio::task::JoinSet;
 
 use crate::app::AppState;
 use crate::federation::event_checks::check_pdu;
+use crate::federation::KeyRing;
 use crate::services::now_ms;
 use crate::services::rooms::Received;
 
@@ -35,26 +40,41 @@ impl TransactionsPort for AppState {
         // It talks to us, so it is up: send it what we owe now.
         self.federation_sender.peer_is_up(origin).await;
         let mut pdus = Map::new();
-        // Checks 1–3 one PDU at a time; then each run of PDUs of one room goes to the room
-        // engine at once, in the order they came.
+        // Checks 1–3 for all PDUs at once (signatures and hashes are CPU work: spread over the
+        // runtime's threads); then each run of PDUs of one room goes to the room engine at
+        // once, in the order they came.
+        let mut checks = JoinSet::new();
+        for (index, pdu) in transaction.pdus.iter().enumerate() {
+            let version = self.pdu_version(pdu).await;
+            let key_ring = Arc::clone(&self.key_ring);
+            let pdu = pdu.clone();
+            checks.spawn(async move { (index, check_received(&key_ring, pdu, version).await) });
+        }
+        let mut checked: Vec<Option<Result<Pdu, String>>> = vec![None; transaction.pdus.len()];
+        while let Some(done) = checks.join_next().await {
+            match done {
+                Ok((index, result)) => checked[index] = Some(result),
+                Err(error) => tracing::error!(%error, "checking a PDU failed"),
+            }
+        }
         let mut run: Vec<(String, Pdu)> = Vec::new();
-        for pdu in &transaction.pdus {
-            let Some(event_id) = self.pdu_event_id(pdu).await else {
-                continue;
-            };
-            match self.check_received(pdu).await {
-                Ok(checked) => {
+        for (pdu, result) in transaction.pdus.iter().zip(checked) {
+            match result {
+                Some(Ok(checked)) => {
                     if run
                         .last()
                         .is_some_and(|(_, last)| last.room_id() != checked.room_id())
                     {
                         self.receive_run(origin, &mut run, &mut pdus).await;
                     }
-                    run.push((event_id, checked));
+                    run.push((checked.event_id().to_owned(), checked));
                 }
-                Err(error) => {
-                    pdus.insert(event_id, json!({ "error": error }));
+                Some(Err(error)) => {
+                    if let Some(event_id) = self.pdu_event_id(pdu).await {
+                        pdus.insert(event_id, json!({ "error": error }));
+                    }
                 }
+                None => {}
             }
         }
         self.receive_run(origin, &mut run, &mut pdus).await;
@@ -71,25 +91,13 @@ impl TransactionsPort for AppState {
 }
 
 impl AppState {
-    /// Checks 1–3 on receipt of a PDU (spec § "Checks performed on receipt of a PDU": format,
-    /// signatures and hashes, in `event_checks`): the PDU, or why it was dropped.
-    async fn check_received(&self, pdu: &Value) -> Result<Pdu, String> {
-        let Some(object) = pdu.as_object() else {
-            return Err("The PDU is not a JSON object".to_owned());
-        };
-        let room_id = object
+    /// The version of the room a PDU names, or why it cannot be checked.
+    async fn pdu_version(&self, pdu: &Value) -> Result<RoomVersion, String> {
+        let room_id = pdu
             .get("room_id")
             .and_then(Value::as_str)
             .ok_or("The PDU has no room_id")?;
-        let version = self
-            .rooms
-            .known_version(room_id)
-            .await
-            .map_err(|e| e.error)?;
-        let checked = check_pdu(&self.key_ring, object.clone(), &version)
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok(checked.pdu)
+        self.rooms.known_version(room_id).await.map_err(|e| e.error)
     }
 
     /// Checks 4–6 (in the room engine) on a run of checked PDUs of one room; their results go
@@ -177,4 +185,21 @@ impl AppState {
 fn storage(error: crate::storage::StorageError) -> MatrixError {
     tracing::error!(%error, "storage error");
     MatrixError::internal("Internal server error")
+}
+
+/// Checks 1–3 on receipt of a PDU (spec § "Checks performed on receipt of a PDU": format,
+/// signatures and hashes, in `event_checks`): the PDU, or why it was dropped.
+async fn check_received(
+    key_ring: &KeyRing,
+    pdu: Value,
+    version: Result<RoomVersion, String>,
+) -> Result<Pdu, String> {
+    let version = version?;
+    let Value::Object(object) = pdu else {
+        return Err("The PDU is not a JSON object".to_owned());
+    };
+    let checked = check_pdu(key_ring, object, &version)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(checked.pdu)
 }

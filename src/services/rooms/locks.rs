@@ -1,7 +1,8 @@
 //! One write lock per room. Building an event reads the room's forward extremity and current
 //! state; persisting it moves both. Holding the room's lock from the read to the write keeps
 //! concurrent local sends from forking the DAG (single-server rooms stay linear). The same
-//! keyed lock serialises inbound federation transactions per origin (`app/ports/transactions.rs`).
+//! keyed lock serialises inbound federation transactions per origin (`app/ports/transactions.rs`)
+//! and key fetches per server (`federation/keys.rs`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
