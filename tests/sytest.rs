@@ -36,6 +36,8 @@ mod s36_knocking;
 mod s37_room_upgrades;
 #[path = "sytest/s38_ephemeral.rs"]
 mod s38_ephemeral;
+#[path = "sytest/s40_e2e_keys.rs"]
+mod s40_e2e_keys;
 #[path = "sytest/s49_server_keys.rs"]
 mod s49_server_keys;
 #[path = "sytest/s50_federation_keys.rs"]
