@@ -60,5 +60,7 @@ mod s57_federation_bad_input;
 mod s58_federation_edus;
 #[path = "sytest/s60_synapse_interop.rs"]
 mod s60_synapse_interop;
+#[path = "sytest/s61_federation_keys.rs"]
+mod s61_federation_keys;
 #[path = "sytest/s90_nio.rs"]
 mod s90_nio;

@@ -103,12 +103,10 @@ where
             let result = match asked {
                 Err(_) => Err(failure(504, format!("{server} did not answer in time"))),
                 Ok(Err(error)) => Err(failure(503, error.to_string())),
-                Ok(Ok(answer)) => {
-                    serde_json::from_value::<PerDevice<T>>(
-                        answer.get(field).cloned().unwrap_or_else(|| json!({})),
-                    )
-                    .map_err(|e| failure(502, format!("{server} answered {field}: {e}")))
-                }
+                Ok(Ok(answer)) => serde_json::from_value::<PerDevice<T>>(
+                    answer.get(field).cloned().unwrap_or_else(|| json!({})),
+                )
+                .map_err(|e| failure(502, format!("{server} answered {field}: {e}"))),
             };
             (server, result)
         });

@@ -221,7 +221,9 @@ fn checked_device_keys(
         ));
     }
     if !keys.get("keys").is_some_and(Value::is_object) {
-        return Err(MatrixError::bad_json("`device_keys.keys` must be an object"));
+        return Err(MatrixError::bad_json(
+            "`device_keys.keys` must be an object",
+        ));
     }
     Ok(Value::Object(keys).to_string())
 }

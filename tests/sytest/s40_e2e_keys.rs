@@ -87,13 +87,23 @@ async fn keys_are_uploaded_queried_and_claimed_with_fallback() {
         let mut wrong_user = device_keys(&alice);
         wrong_user["user_id"] = json!(bob.user_id);
         let (status, body) = upload(&server, &alice, json!({"device_keys": wrong_user})).await;
-        assert_eq!((status, body["errcode"].clone()), (400, json!("M_BAD_JSON")));
+        assert_eq!(
+            (status, body["errcode"].clone()),
+            (400, json!("M_BAD_JSON"))
+        );
         let mut wrong_device = device_keys(&alice);
         wrong_device["device_id"] = json!("NOTMINE");
         let (status, body) = upload(&server, &alice, json!({"device_keys": wrong_device})).await;
-        assert_eq!((status, body["errcode"].clone()), (400, json!("M_BAD_JSON")));
-        let (status, body) = upload(&server, &alice, json!({"one_time_keys": {"nocolon": "k"}})).await;
-        assert_eq!((status, body["errcode"].clone()), (400, json!("M_INVALID_PARAM")));
+        assert_eq!(
+            (status, body["errcode"].clone()),
+            (400, json!("M_BAD_JSON"))
+        );
+        let (status, body) =
+            upload(&server, &alice, json!({"one_time_keys": {"nocolon": "k"}})).await;
+        assert_eq!(
+            (status, body["errcode"].clone()),
+            (400, json!("M_INVALID_PARAM"))
+        );
 
         let (status, body) = upload(
             &server,
@@ -109,27 +119,57 @@ async fn keys_are_uploaded_queried_and_claimed_with_fallback() {
         )
         .await;
         assert_eq!(status, 200, "{body}");
-        assert_eq!(body["one_time_key_counts"]["signed_curve25519"], 2, "{body}");
+        assert_eq!(
+            body["one_time_key_counts"]["signed_curve25519"], 2,
+            "{body}"
+        );
         // The same key id with another key is refused; the same key again is fine.
-        let (status, _) = upload(&server, &alice, json!({"one_time_keys": {"signed_curve25519:AAAA": {"key": "other"}}})).await;
+        let (status, _) = upload(
+            &server,
+            &alice,
+            json!({"one_time_keys": {"signed_curve25519:AAAA": {"key": "other"}}}),
+        )
+        .await;
         assert_eq!(status, 400);
         let (status, body) = upload(&server, &alice, json!({})).await;
-        assert_eq!((status, body["one_time_key_counts"]["signed_curve25519"].clone()), (200, json!(2)));
+        assert_eq!(
+            (
+                status,
+                body["one_time_key_counts"]["signed_curve25519"].clone()
+            ),
+            (200, json!(2))
+        );
 
         // Query: an empty list is every device; the display name is in `unsigned`.
-        let answer = query(&server, &bob, json!({"device_keys": {alice.user_id.clone(): []}})).await;
+        let answer = query(
+            &server,
+            &bob,
+            json!({"device_keys": {alice.user_id.clone(): []}}),
+        )
+        .await;
         let keys = &answer["device_keys"][&alice.user_id][&alice.device_id];
         assert_eq!(keys["keys"], device_keys(&alice)["keys"], "{answer}");
         assert_eq!(keys["signatures"], device_keys(&alice)["signatures"]);
         assert_eq!(keys["unsigned"]["device_display_name"], "Alice's phone");
         assert_eq!(answer["failures"], json!({}));
-        let named = query(&server, &bob, json!({"device_keys": {alice.user_id.clone(): ["OTHER"]}})).await;
+        let named = query(
+            &server,
+            &bob,
+            json!({"device_keys": {alice.user_id.clone(): ["OTHER"]}}),
+        )
+        .await;
         assert_eq!(named["device_keys"][&alice.user_id], json!({}), "{named}");
 
         // The sync of alice's device shows the counts and the unused fallback key.
         let body = sync(&server, &alice, None).await;
-        assert_eq!(body["device_one_time_keys_count"]["signed_curve25519"], 2, "{body}");
-        assert_eq!(body["device_unused_fallback_key_types"], json!(["signed_curve25519"]));
+        assert_eq!(
+            body["device_one_time_keys_count"]["signed_curve25519"], 2,
+            "{body}"
+        );
+        assert_eq!(
+            body["device_unused_fallback_key_types"],
+            json!(["signed_curve25519"])
+        );
 
         // Two one-time keys, each once; then the fallback key, which stays.
         let first = claim(&server, &bob, &alice).await;
@@ -137,25 +177,49 @@ async fn keys_are_uploaded_queried_and_claimed_with_fallback() {
         assert_eq!(first, json!({"signed_curve25519:AAAA": {"key": "one"}}));
         assert_eq!(second, json!({"signed_curve25519:AAAB": {"key": "two"}}));
         let body = sync(&server, &alice, None).await;
-        assert_eq!(body["device_one_time_keys_count"]["signed_curve25519"], 0, "{body}");
+        assert_eq!(
+            body["device_one_time_keys_count"]["signed_curve25519"], 0,
+            "{body}"
+        );
         let fallback = claim(&server, &bob, &alice).await;
-        assert_eq!(fallback, json!({"signed_curve25519:FFFF": {"key": "fallback", "fallback": true}}));
+        assert_eq!(
+            fallback,
+            json!({"signed_curve25519:FFFF": {"key": "fallback", "fallback": true}})
+        );
         let again = claim(&server, &bob, &alice).await;
         assert_eq!(again, fallback);
         let body = sync(&server, &alice, None).await;
-        assert_eq!(body["device_unused_fallback_key_types"], json!([]), "{body}");
+        assert_eq!(
+            body["device_unused_fallback_key_types"],
+            json!([]),
+            "{body}"
+        );
         // A new fallback key is unused again.
-        let (status, _) = upload(&server, &alice, json!({"fallback_keys": {"signed_curve25519:GGGG": {"key": "new"}}})).await;
+        let (status, _) = upload(
+            &server,
+            &alice,
+            json!({"fallback_keys": {"signed_curve25519:GGGG": {"key": "new"}}}),
+        )
+        .await;
         assert_eq!(status, 200);
         let body = sync(&server, &alice, None).await;
-        assert_eq!(body["device_unused_fallback_key_types"], json!(["signed_curve25519"]));
+        assert_eq!(
+            body["device_unused_fallback_key_types"],
+            json!(["signed_curve25519"])
+        );
 
         // A deleted device's keys are gone.
         let path = format!("/_matrix/client/v3/devices/{}", encode(&alice.device_id));
-        let auth = json!({"auth": crate::harness::password_auth(&alice.user_id, "wonderland", None)});
+        let auth =
+            json!({"auth": crate::harness::password_auth(&alice.user_id, "wonderland", None)});
         let (status, body) = call(&server, &alice, Method::DELETE, &path, Some(&auth)).await;
         assert_eq!(status, 200, "{body}");
-        let answer = query(&server, &bob, json!({"device_keys": {alice.user_id.clone(): []}})).await;
+        let answer = query(
+            &server,
+            &bob,
+            json!({"device_keys": {alice.user_id.clone(): []}}),
+        )
+        .await;
         assert_eq!(answer["device_keys"][&alice.user_id], json!({}), "{answer}");
         let gone = claim(&server, &bob, &alice).await;
         assert_eq!(gone, Value::Null);
@@ -178,18 +242,31 @@ async fn device_list_changes_reach_users_sharing_a_room() {
         // Alice uploads keys: bob (sharing a room) and alice herself see it; carol does not.
         let carol_start = next_batch(&sync(&server, &carol, None).await);
         let alice_start = next_batch(&sync(&server, &alice, None).await);
-        let (status, _) = upload(&server, &alice, json!({"device_keys": device_keys(&alice)})).await;
+        let (status, _) =
+            upload(&server, &alice, json!({"device_keys": device_keys(&alice)})).await;
         assert_eq!(status, 200);
         let body = sync(&server, &bob, Some(&start)).await;
-        assert!(listed(&body["device_lists"]["changed"], &alice.user_id), "{body}");
+        assert!(
+            listed(&body["device_lists"]["changed"], &alice.user_id),
+            "{body}"
+        );
         let after_upload = next_batch(&body);
         let body = sync(&server, &alice, Some(&alice_start)).await;
-        assert!(listed(&body["device_lists"]["changed"], &alice.user_id), "{body}");
+        assert!(
+            listed(&body["device_lists"]["changed"], &alice.user_id),
+            "{body}"
+        );
         let body = sync(&server, &carol, Some(&carol_start)).await;
-        assert!(!listed(&body["device_lists"]["changed"], &alice.user_id), "{body}");
+        assert!(
+            !listed(&body["device_lists"]["changed"], &alice.user_id),
+            "{body}"
+        );
         // Nothing new: not listed again.
         let body = sync(&server, &bob, Some(&after_upload)).await;
-        assert!(!listed(&body["device_lists"]["changed"], &alice.user_id), "{body}");
+        assert!(
+            !listed(&body["device_lists"]["changed"], &alice.user_id),
+            "{body}"
+        );
 
         // /keys/changes between the two tokens.
         let path = format!(
@@ -200,28 +277,50 @@ async fn device_list_changes_reach_users_sharing_a_room() {
         let (status, changes) = call(&server, &bob, Method::GET, &path, None).await;
         assert_eq!(status, 200, "{changes}");
         assert!(listed(&changes["changed"], &alice.user_id), "{changes}");
-        let (status, body) = call(&server, &bob, Method::GET, "/_matrix/client/v3/keys/changes?from=s0", None).await;
-        assert_eq!((status, body["errcode"].clone()), (400, json!("M_MISSING_PARAM")));
+        let (status, body) = call(
+            &server,
+            &bob,
+            Method::GET,
+            "/_matrix/client/v3/keys/changes?from=s0",
+            None,
+        )
+        .await;
+        assert_eq!(
+            (status, body["errcode"].clone()),
+            (400, json!("M_MISSING_PARAM"))
+        );
 
         // A new login of alice is a change too.
         let _phone = login(&server, "alice", "wonderland").await;
         let body = sync(&server, &bob, Some(&after_upload)).await;
-        assert!(listed(&body["device_lists"]["changed"], &alice.user_id), "{body}");
+        assert!(
+            listed(&body["device_lists"]["changed"], &alice.user_id),
+            "{body}"
+        );
         let token = next_batch(&body);
 
         // Carol joins: she newly shares a room with bob.
         let (status, _) = membership(&server, &carol, &room_id, "join", json!({})).await;
         assert_eq!(status, 200);
         let body = sync(&server, &bob, Some(&token)).await;
-        assert!(listed(&body["device_lists"]["changed"], &carol.user_id), "{body}");
+        assert!(
+            listed(&body["device_lists"]["changed"], &carol.user_id),
+            "{body}"
+        );
         let token = next_batch(&body);
 
         // Carol leaves: bob and she share no room any more.
         let (status, _) = membership(&server, &carol, &room_id, "leave", json!({})).await;
         assert_eq!(status, 200);
         let body = sync(&server, &bob, Some(&token)).await;
-        assert!(listed(&body["device_lists"]["left"], &carol.user_id), "{body}");
-        assert!(!listed(&body["device_lists"]["changed"], &carol.user_id), "{body}");
+        assert!(
+            listed(&body["device_lists"]["left"], &carol.user_id),
+            "{body}"
+        );
+        assert!(
+            !listed(&body["device_lists"]["changed"], &carol.user_id),
+            "{body}"
+        );
     })
     .await;
 }
@@ -239,16 +338,23 @@ async fn a_key_upload_wakes_a_long_poll_of_a_room_member() {
         let poll = {
             let (server, bob) = (server.clone(), bob.clone());
             tokio::spawn(async move {
-                let path = format!("/_matrix/client/v3/sync?timeout=30000&since={}", encode(&start));
+                let path = format!(
+                    "/_matrix/client/v3/sync?timeout=30000&since={}",
+                    encode(&start)
+                );
                 call(&server, &bob, Method::GET, &path, None).await
             })
         };
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        let (status, _) = upload(&server, &alice, json!({"device_keys": device_keys(&alice)})).await;
+        let (status, _) =
+            upload(&server, &alice, json!({"device_keys": device_keys(&alice)})).await;
         assert_eq!(status, 200);
         let (status, body) = poll.await.expect("long-poll");
         assert_eq!(status, 200);
-        assert!(listed(&body["device_lists"]["changed"], &alice.user_id), "{body}");
+        assert!(
+            listed(&body["device_lists"]["changed"], &alice.user_id),
+            "{body}"
+        );
     })
     .await;
 }

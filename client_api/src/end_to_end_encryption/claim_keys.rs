@@ -18,7 +18,10 @@ use crate::MatrixError;
 /// Method and paths.
 pub const ENDPOINT: Endpoint = Endpoint {
     method: MethodFilter::POST,
-    paths: &["/_matrix/client/r0/keys/claim", "/_matrix/client/v3/keys/claim"],
+    paths: &[
+        "/_matrix/client/r0/keys/claim",
+        "/_matrix/client/v3/keys/claim",
+    ],
     auth: Auth::AccessToken,
 };
 

@@ -18,7 +18,10 @@ use crate::MatrixError;
 /// Method and paths.
 pub const ENDPOINT: Endpoint = Endpoint {
     method: MethodFilter::POST,
-    paths: &["/_matrix/client/r0/keys/query", "/_matrix/client/v3/keys/query"],
+    paths: &[
+        "/_matrix/client/r0/keys/query",
+        "/_matrix/client/v3/keys/query",
+    ],
     auth: Auth::AccessToken,
 };
 

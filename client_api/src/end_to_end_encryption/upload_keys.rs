@@ -19,7 +19,10 @@ use crate::MatrixError;
 /// Method and paths.
 pub const ENDPOINT: Endpoint = Endpoint {
     method: MethodFilter::POST,
-    paths: &["/_matrix/client/r0/keys/upload", "/_matrix/client/v3/keys/upload"],
+    paths: &[
+        "/_matrix/client/r0/keys/upload",
+        "/_matrix/client/v3/keys/upload",
+    ],
     auth: Auth::AccessToken,
 };
 

@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use client_api::end_to_end_encryption::{claim_keys, query_keys, upload_keys, KeyChanges, PerDevice};
+use client_api::end_to_end_encryption::{
+    claim_keys, query_keys, upload_keys, KeyChanges, PerDevice,
+};
 use client_api::{ClientUser, KeysPort, MatrixError};
 use federation::DeviceKeysPort;
 use serde_json::{Map, Value};

@@ -100,13 +100,21 @@ impl DeviceKeys {
     ) -> Result<(), StorageError> {
         let user_id = content.get("user_id").and_then(Value::as_str);
         let Some(user_id) = user_id.filter(|user| server_name_of(user) == Some(origin)) else {
-            tracing::debug!(origin, ?user_id, "m.device_list_update of another server's user");
+            tracing::debug!(
+                origin,
+                ?user_id,
+                "m.device_list_update of another server's user"
+            );
             return Ok(());
         };
         let sharing = self.database.users_sharing_rooms(user_id).await?;
         let local: Vec<&String> = sharing.iter().filter(|u| self.is_local(u)).collect();
         if local.is_empty() {
-            tracing::debug!(origin, user_id, "device list update of a user sharing no room");
+            tracing::debug!(
+                origin,
+                user_id,
+                "device list update of a user sharing no room"
+            );
             return Ok(());
         }
         self.database.record_device_list_change(user_id).await?;
