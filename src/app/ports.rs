@@ -62,7 +62,7 @@ impl SessionPort for AppState {
     ) -> Result<login::Response, MatrixError> {
         let response = self.sessions.login(request, client_ip).await?;
         self.device_keys
-            .devices_changed(&response.user_id, &[response.device_id.clone()])
+            .devices_changed(&response.user_id, std::slice::from_ref(&response.device_id))
             .await;
         Ok(response)
     }
@@ -99,7 +99,7 @@ impl AccountsPort for AppState {
         let response = self.accounts.register(kind, request).await?;
         if let Some(device_id) = &response.device_id {
             self.device_keys
-                .devices_changed(&response.user_id, &[device_id.clone()])
+                .devices_changed(&response.user_id, std::slice::from_ref(device_id))
                 .await;
         }
         Ok(response)
