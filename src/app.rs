@@ -127,7 +127,7 @@ impl AppState {
             Arc::clone(&sessions),
             Arc::clone(&uia),
         );
-        let devices = Devices::new(database.clone(), uia);
+        let devices = Devices::new(database.clone(), Arc::clone(&uia));
         let rooms = Rooms::new(
             database.clone(),
             config.server_name.clone(),
@@ -177,7 +177,8 @@ impl AppState {
                 config.server_name.clone(),
                 Arc::clone(&notifier),
             )
-            .with_federation_sender(Arc::clone(&federation_sender)),
+            .with_federation_sender(Arc::clone(&federation_sender))
+            .with_uia(uia),
         );
         let sync = Sync::new(
             database.clone(),

@@ -4,7 +4,9 @@
 pub mod claim_keys;
 pub mod get_key_changes;
 pub mod query_keys;
+pub mod upload_cross_signing_keys;
 pub mod upload_keys;
+pub mod upload_signatures;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -15,6 +17,7 @@ use serde_json::{Map, Value};
 
 use crate::auth::ClientUser;
 use crate::endpoint::mount;
+use crate::uia::UiaError;
 use crate::MatrixError;
 
 /// `{user_id: {device_id: value}}`.
@@ -43,6 +46,22 @@ pub trait KeysPort: Send + Sync + 'static {
         request: claim_keys::Request,
     ) -> impl Future<Output = Result<claim_keys::Response, MatrixError>> + Send;
 
+    /// `POST /keys/device_signing/upload`; `operation` names the request the UIA session is
+    /// bound to.
+    fn upload_cross_signing_keys(
+        &self,
+        user: &ClientUser,
+        request: upload_cross_signing_keys::Request,
+        operation: String,
+    ) -> impl Future<Output = Result<(), UiaError>> + Send;
+
+    /// `POST /keys/signatures/upload`: the signatures that could not be stored, with why.
+    fn upload_signatures(
+        &self,
+        user: &ClientUser,
+        request: Map<String, Value>,
+    ) -> impl Future<Output = Result<Map<String, Value>, MatrixError>> + Send;
+
     /// `GET /keys/changes`: the users whose device lists changed between two sync tokens.
     fn key_changes(
         &self,
@@ -64,6 +83,16 @@ pub fn mount_all<P: KeysPort + crate::AccessTokenPort>(router: Router<Arc<P>>) -
     let router = mount(router, &upload_keys::ENDPOINT, upload_keys::handler::<P>);
     let router = mount(router, &query_keys::ENDPOINT, query_keys::handler::<P>);
     let router = mount(router, &claim_keys::ENDPOINT, claim_keys::handler::<P>);
+    let router = mount(
+        router,
+        &upload_cross_signing_keys::ENDPOINT,
+        upload_cross_signing_keys::handler::<P>,
+    );
+    let router = mount(
+        router,
+        &upload_signatures::ENDPOINT,
+        upload_signatures::handler::<P>,
+    );
     mount(
         router,
         &get_key_changes::ENDPOINT,

@@ -23,12 +23,13 @@ pub type PerDevice<T> = BTreeMap<String, BTreeMap<String, T>>;
 /// What the key handlers need from the engine; users of other servers are left out of every
 /// answer.
 pub trait DeviceKeysPort: Send + Sync + 'static {
-    /// The device keys of local users (every device for an empty list), each with
+    /// The keys of local users (every device for an empty list): the answer's body,
+    /// `{device_keys, master_keys?, self_signing_keys?}`, each device with
     /// `unsigned.device_display_name`.
     fn local_device_keys(
         &self,
         request: BTreeMap<String, Vec<String>>,
-    ) -> impl Future<Output = Result<PerDevice<Value>, MatrixError>> + Send;
+    ) -> impl Future<Output = Result<Map<String, Value>, MatrixError>> + Send;
 
     /// Claims a key per requested local device and algorithm.
     fn claim_local_keys(

@@ -42,3 +42,24 @@ CREATE TABLE e2e_fallback_keys (
     used BOOLEAN NOT NULL DEFAULT FALSE,
     PRIMARY KEY (user_id, device_id, algorithm)
 );
+
+-- Cross-signing keys (client-server § "Cross-signing"): each user's master, self-signing and
+-- user-signing key (key_type), as uploaded.
+CREATE TABLE e2e_cross_signing_keys (
+    user_id TEXT NOT NULL,
+    key_type TEXT NOT NULL,
+    key_json TEXT NOT NULL,
+    PRIMARY KEY (user_id, key_type)
+);
+
+-- Signatures uploaded through /keys/signatures/upload, merged into the signed key when it is
+-- served: target_key_id is a device id or a master key's public key. Signatures by another
+-- user (their user-signing key on this user's master key) are served only to that user.
+CREATE TABLE e2e_key_signatures (
+    target_user_id TEXT NOT NULL,
+    target_key_id TEXT NOT NULL,
+    signer_user_id TEXT NOT NULL,
+    signer_key_id TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    PRIMARY KEY (target_user_id, target_key_id, signer_user_id, signer_key_id)
+);

@@ -7,8 +7,9 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use client_api::end_to_end_encryption::PerDevice;
+use client_api::end_to_end_encryption::{query_keys, PerDevice};
 use reqwest::Method;
+use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 use state_res::ids::server_name_of;
 use tokio::task::JoinSet;
@@ -18,7 +19,7 @@ use super::client::FederationClient;
 /// How long other servers get when the client names no `timeout` (Synapse: 10 s).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The remote answers merged, and the servers that failed with why.
+/// The remote `/user/keys/claim` answers merged, and the servers that failed with why.
 #[derive(Debug, Default)]
 pub struct RemoteAnswers<T> {
     /// Per user and device, from the servers that answered.
@@ -47,52 +48,98 @@ pub fn by_server<T: Clone>(
     servers
 }
 
-/// `POST /user/keys/query` to each server for its users' devices (empty list: all).
+/// `POST /user/keys/query` to each server for its users' devices (empty list: all): the
+/// device keys and cross-signing keys of the answers, and the failures.
 pub async fn query_remote_keys(
     client: &FederationClient,
     servers: BTreeMap<String, BTreeMap<String, Vec<String>>>,
     timeout: Duration,
-) -> RemoteAnswers<Value> {
-    ask_all(client, servers, timeout, |users| {
-        (
-            "/_matrix/federation/v1/user/keys/query",
-            json!({ "device_keys": users }),
-            "device_keys",
-        )
-    })
-    .await
+) -> query_keys::Response {
+    let path = "/_matrix/federation/v1/user/keys/query";
+    let (answers, failures) = ask_all(
+        client,
+        servers,
+        timeout,
+        path,
+        |users| json!({ "device_keys": users }),
+    )
+    .await;
+    let mut merged = query_keys::Response {
+        failures,
+        ..query_keys::Response::default()
+    };
+    for (server, answer) in answers {
+        merged
+            .device_keys
+            .extend(own_users(&server, &answer, "device_keys"));
+        merged
+            .master_keys
+            .extend(own_users(&server, &answer, "master_keys"));
+        merged
+            .self_signing_keys
+            .extend(own_users(&server, &answer, "self_signing_keys"));
+    }
+    merged
 }
 
 /// `POST /user/keys/claim` to each server for its users' devices' keys.
 pub async fn claim_remote_keys(
     client: &FederationClient,
-    servers: BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>>,
+    servers: BTreeMap<String, PerDevice<String>>,
     timeout: Duration,
 ) -> RemoteAnswers<Map<String, Value>> {
-    ask_all(client, servers, timeout, |users| {
-        (
-            "/_matrix/federation/v1/user/keys/claim",
-            json!({ "one_time_keys": users }),
-            "one_time_keys",
-        )
-    })
-    .await
+    let path = "/_matrix/federation/v1/user/keys/claim";
+    let (answers, failures) = ask_all(
+        client,
+        servers,
+        timeout,
+        path,
+        |users| json!({ "one_time_keys": users }),
+    )
+    .await;
+    let mut merged = RemoteAnswers {
+        answers: PerDevice::new(),
+        failures,
+    };
+    for (server, answer) in answers {
+        merged
+            .answers
+            .extend(own_users(&server, &answer, "one_time_keys"));
+    }
+    merged
 }
 
-/// Asks every server at once: `request` gives the path, body and the answer's field holding
-/// `{user: {device: value}}`. Only the server's own users are taken from its answer.
-async fn ask_all<Q, T>(
+/// `answer[field]` as `{user: T}`, only the users of `server` (and nothing if malformed).
+fn own_users<T: DeserializeOwned>(
+    server: &str,
+    answer: &Value,
+    field: &str,
+) -> BTreeMap<String, T> {
+    let Some(users) = answer.get(field).and_then(Value::as_object) else {
+        return BTreeMap::new();
+    };
+    users
+        .iter()
+        .filter(|(user, _)| server_name_of(user) == Some(server))
+        .filter_map(|(user, value)| {
+            let value = serde_json::from_value(value.clone()).ok()?;
+            Some((user.clone(), value))
+        })
+        .collect()
+}
+
+/// POSTs `body(users)` to `path` on every server at once; the answers of those that answered
+/// in time, and a failure for each other.
+async fn ask_all<Q>(
     client: &FederationClient,
     servers: BTreeMap<String, Q>,
     timeout: Duration,
-    request: impl Fn(&Q) -> (&'static str, Value, &'static str),
-) -> RemoteAnswers<T>
-where
-    T: serde::de::DeserializeOwned + Send + 'static,
-{
+    path: &'static str,
+    body: impl Fn(&Q) -> Value,
+) -> (Vec<(String, Value)>, Map<String, Value>) {
     let mut tasks = JoinSet::new();
     for (server, users) in servers {
-        let (path, body, field) = request(&users);
+        let body = body(&users);
         let client = client.clone();
         tasks.spawn(async move {
             let asked = tokio::time::timeout(
@@ -103,34 +150,24 @@ where
             let result = match asked {
                 Err(_) => Err(failure(504, format!("{server} did not answer in time"))),
                 Ok(Err(error)) => Err(failure(503, error.to_string())),
-                Ok(Ok(answer)) => serde_json::from_value::<PerDevice<T>>(
-                    answer.get(field).cloned().unwrap_or_else(|| json!({})),
-                )
-                .map_err(|e| failure(502, format!("{server} answered {field}: {e}"))),
+                Ok(Ok(answer)) => Ok(answer),
             };
             (server, result)
         });
     }
-    let mut merged = RemoteAnswers {
-        answers: PerDevice::new(),
-        failures: Map::new(),
-    };
+    let mut answers = Vec::new();
+    let mut failures = Map::new();
     while let Some(done) = tasks.join_next().await {
         let Ok((server, result)) = done else { continue };
         match result {
-            Ok(answer) => {
-                let own = answer
-                    .into_iter()
-                    .filter(|(user, _)| server_name_of(user) == Some(server.as_str()));
-                merged.answers.extend(own);
-            }
+            Ok(answer) => answers.push((server, answer)),
             Err(why) => {
                 tracing::info!(server, %why, "remote key request failed");
-                merged.failures.insert(server, why);
+                failures.insert(server, why);
             }
         }
     }
-    merged
+    (answers, failures)
 }
 
 /// A `failures` entry (Synapse's shape).

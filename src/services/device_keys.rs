@@ -7,6 +7,7 @@
 //! (`crate::federation::user_keys`), so there is nothing to invalidate when their device list
 //! changes.
 
+pub mod cross_signing;
 pub mod device_lists;
 #[cfg(test)]
 mod tests;
@@ -14,13 +15,16 @@ mod tests;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use client_api::end_to_end_encryption::{upload_keys, PerDevice};
+use client_api::end_to_end_encryption::{query_keys, upload_keys, PerDevice};
+
+use self::cross_signing::{MASTER, SELF_SIGNING, USER_SIGNING};
 use client_api::{ClientUser, MatrixError};
 use serde_json::{json, Map, Value};
 use state_res::ids::server_name_of;
 
 use super::internal;
 use super::notifier::Notifier;
+use super::uia::Uia;
 use crate::federation::FederationSender;
 use crate::storage::{Database, DeviceKeysRow, NewKey, StorageError};
 
@@ -36,6 +40,8 @@ pub struct DeviceKeys {
     notifier: Arc<Notifier>,
     /// Where `m.device_list_update` EDUs are queued (none in unit tests).
     sender: Option<Arc<FederationSender>>,
+    /// User-interactive auth for replacing cross-signing keys.
+    uia: Option<Arc<Uia>>,
 }
 
 impl DeviceKeys {
@@ -46,7 +52,14 @@ impl DeviceKeys {
             server_name,
             notifier,
             sender: None,
+            uia: None,
         }
+    }
+
+    /// Guards cross-signing key replacement with `uia`.
+    pub fn with_uia(mut self, uia: Arc<Uia>) -> Self {
+        self.uia = Some(uia);
+        self
     }
 
     /// Sends device list updates to other servers through `sender`.
@@ -137,27 +150,55 @@ impl DeviceKeys {
             .map_err(internal)
     }
 
-    /// The device keys of the local users of `request` (others are left out): every device
-    /// with keys for an empty list, else the listed ones that have keys. Every requested local
-    /// user has an entry, empty when they have no keys.
+    /// The keys of the local users of `request` (others are left out), as `viewer` (the
+    /// querying user; `None` for another server) sees them: device keys (every device with
+    /// keys for an empty list, else the listed ones that have keys; every requested local user
+    /// has an entry, empty when they have none), master and self-signing keys, and the
+    /// viewer's own user-signing key. Uploaded signatures by the owner, or by the viewer, are
+    /// merged in.
     pub async fn local_device_keys(
         &self,
         request: &BTreeMap<String, Vec<String>>,
-    ) -> Result<PerDevice<Value>, MatrixError> {
-        let mut answer = PerDevice::new();
+        viewer: Option<&str>,
+    ) -> Result<query_keys::Response, MatrixError> {
+        let mut answer = query_keys::Response::default();
         for (user_id, wanted) in request.iter().filter(|(user, _)| self.is_local(user)) {
-            let devices = self
-                .database
-                .devices_with_keys(user_id)
-                .await
-                .map_err(internal)?;
-            let entry = answer.entry(user_id.clone()).or_default();
+            let (devices, signatures) = tokio::try_join!(
+                self.database.devices_with_keys(user_id),
+                self.database.key_signatures(user_id, viewer),
+            )
+            .map_err(internal)?;
+            let entry = answer.device_keys.entry(user_id.clone()).or_default();
             for device in devices {
                 if !wanted.is_empty() && !wanted.contains(&device.device_id) {
                     continue;
                 }
-                if let Some(keys) = served_keys(&device) {
+                if let Some(mut keys) = served_keys(&device) {
+                    for signature in signatures
+                        .iter()
+                        .filter(|s| s.target_key_id == device.device_id)
+                    {
+                        cross_signing::add_signature(&mut keys, signature);
+                    }
                     entry.insert(device.device_id, keys);
+                }
+            }
+            if let Some(mut master) = self.served_cross_signing_key(user_id, MASTER).await? {
+                let target = cross_signing::master_public(&master);
+                for signature in signatures
+                    .iter()
+                    .filter(|s| Some(&s.target_key_id) == target.as_ref())
+                {
+                    cross_signing::add_signature(&mut master, signature);
+                }
+                answer.master_keys.insert(user_id.clone(), master);
+            }
+            if let Some(key) = self.served_cross_signing_key(user_id, SELF_SIGNING).await? {
+                answer.self_signing_keys.insert(user_id.clone(), key);
+            }
+            if viewer == Some(user_id.as_str()) {
+                if let Some(key) = self.served_cross_signing_key(user_id, USER_SIGNING).await? {
+                    answer.user_signing_keys.insert(user_id.clone(), key);
                 }
             }
         }

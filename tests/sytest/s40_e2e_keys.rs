@@ -1,6 +1,10 @@
 //! End-to-end encryption key management (sytest `tests/41end-to-end-keys`): uploading,
 //! querying and claiming keys, fallback keys, the key counts in `/sync`, and the device list
-//! changes seen through `/sync`'s `device_lists` and `/keys/changes`. SQLite and PostgreSQL.
+//! changes seen through `/sync`'s `device_lists` and `/keys/changes`; cross-signing in
+//! `cross_signing.rs`. SQLite and PostgreSQL.
+
+#[path = "s40_e2e_keys/cross_signing.rs"]
+mod cross_signing;
 
 use reqwest::Method;
 use serde_json::{json, Value};

@@ -42,6 +42,15 @@ pub struct Response {
     pub failures: Failures,
     /// The device keys by user and device, each with `unsigned.device_display_name`.
     pub device_keys: PerDevice<Value>,
+    /// Cross-signing master keys by user.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub master_keys: BTreeMap<String, Value>,
+    /// Cross-signing self-signing keys by user.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub self_signing_keys: BTreeMap<String, Value>,
+    /// The caller's own user-signing key.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub user_signing_keys: BTreeMap<String, Value>,
 }
 
 /// Queries the keys.

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::routing::MethodFilter;
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::{parse_body, DeviceKeysPort};
 use crate::auth::Origin;
@@ -29,13 +29,14 @@ pub struct Request {
     pub device_keys: BTreeMap<String, Vec<String>>,
 }
 
-/// `{device_keys}`.
+/// `{device_keys, master_keys?, self_signing_keys?}`.
 pub async fn handler<P: DeviceKeysPort>(
     State(port): State<Arc<P>>,
     _origin: Origin,
     body: Bytes,
 ) -> Result<Json<Value>, MatrixError> {
     let request: Request = parse_body(&body)?;
-    let device_keys = port.local_device_keys(request.device_keys).await?;
-    Ok(Json(json!({ "device_keys": device_keys })))
+    Ok(Json(Value::Object(
+        port.local_device_keys(request.device_keys).await?,
+    )))
 }

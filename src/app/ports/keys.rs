@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use client_api::end_to_end_encryption::{
-    claim_keys, query_keys, upload_keys, KeyChanges, PerDevice,
+    claim_keys, query_keys, upload_cross_signing_keys, upload_keys, KeyChanges, PerDevice,
 };
-use client_api::{ClientUser, KeysPort, MatrixError};
+use client_api::{ClientUser, KeysPort, MatrixError, UiaError};
 use federation::DeviceKeysPort;
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 use super::server_server::from_client;
 use crate::app::AppState;
@@ -30,20 +30,21 @@ impl KeysPort for AppState {
 
     async fn query_keys(
         &self,
-        _user: &ClientUser,
+        user: &ClientUser,
         request: query_keys::Request,
     ) -> Result<query_keys::Response, MatrixError> {
         let servers = by_server(&request.device_keys, &self.config.server_name);
         let (local, remote) = tokio::join!(
-            self.device_keys.local_device_keys(&request.device_keys),
+            self.device_keys
+                .local_device_keys(&request.device_keys, Some(&user.user_id)),
             query_remote_keys(&self.federation_client, servers, timeout(request.timeout)),
         );
-        let mut device_keys = local?;
-        device_keys.extend(remote.answers);
-        Ok(query_keys::Response {
-            failures: remote.failures,
-            device_keys,
-        })
+        let mut answer = local?;
+        answer.failures = remote.failures;
+        answer.device_keys.extend(remote.device_keys);
+        answer.master_keys.extend(remote.master_keys);
+        answer.self_signing_keys.extend(remote.self_signing_keys);
+        Ok(answer)
     }
 
     async fn claim_keys(
@@ -64,6 +65,25 @@ impl KeysPort for AppState {
         })
     }
 
+    async fn upload_cross_signing_keys(
+        &self,
+        user: &ClientUser,
+        request: upload_cross_signing_keys::Request,
+        operation: String,
+    ) -> Result<(), UiaError> {
+        self.device_keys
+            .upload_cross_signing(user, request, operation)
+            .await
+    }
+
+    async fn upload_signatures(
+        &self,
+        user: &ClientUser,
+        request: Map<String, Value>,
+    ) -> Result<Map<String, Value>, MatrixError> {
+        self.device_keys.upload_signatures(user, request).await
+    }
+
     async fn key_changes(
         &self,
         user: &ClientUser,
@@ -81,11 +101,24 @@ impl DeviceKeysPort for AppState {
     async fn local_device_keys(
         &self,
         request: BTreeMap<String, Vec<String>>,
-    ) -> Result<PerDevice<Value>, federation::MatrixError> {
-        self.device_keys
-            .local_device_keys(&request)
+    ) -> Result<Map<String, Value>, federation::MatrixError> {
+        let answer = self
+            .device_keys
+            .local_device_keys(&request, None)
             .await
-            .map_err(from_client)
+            .map_err(from_client)?;
+        let mut body = Map::new();
+        body.insert("device_keys".to_owned(), json!(answer.device_keys));
+        if !answer.master_keys.is_empty() {
+            body.insert("master_keys".to_owned(), json!(answer.master_keys));
+        }
+        if !answer.self_signing_keys.is_empty() {
+            body.insert(
+                "self_signing_keys".to_owned(),
+                json!(answer.self_signing_keys),
+            );
+        }
+        Ok(body)
     }
 
     async fn claim_local_keys(
