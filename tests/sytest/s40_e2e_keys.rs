@@ -4,7 +4,7 @@
 //! `cross_signing.rs`. SQLite and PostgreSQL.
 
 #[path = "s40_e2e_keys/cross_signing.rs"]
-mod cross_signing;
+pub(crate) mod cross_signing;
 
 use reqwest::Method;
 use serde_json::{json, Value};

@@ -1,7 +1,7 @@
 //! End-to-end keys across two Concord servers over HTTPS (server-server § "End-to-End
 //! Encryption", § "Device Management"): a client's `/keys/query` and `/keys/claim` for a
 //! remote user go to the user's server, an unreachable server is a `failures` entry, the
-//! server answers `/user/devices`, and a remote user's key upload reaches a local user's
+//! server answers `/user/devices`, cross-signing keys are served, and a remote user's key upload reaches a local user's
 //! `device_lists.changed` through `m.device_list_update`. SQLite and PostgreSQL.
 
 use reqwest::Method;
@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use crate::harness::federation::federation_request;
 use crate::harness::rooms::{call, create_room, encode, send_message, sync_until};
 use crate::harness::{each_backend, federating_on, register, Session, TestServer};
+use crate::s40_e2e_keys::cross_signing::upload_cross_signing;
 
 /// Signed-looking device keys for `session`'s device.
 fn device_keys(session: &Session, tag: &str) -> Value {
@@ -92,6 +93,15 @@ async fn remote_keys_are_queried_and_claimed_over_federation() {
         let keys = &answer["device_keys"][&alice.user_id][&alice.device_id];
         assert_eq!(keys["keys"], device_keys(&alice, "one")["keys"], "{answer}");
         assert!(answer["failures"]["unreachable.invalid"].is_object(), "{answer}");
+
+        // Cross-signing keys travel too (the user-signing key stays home).
+        let (status, body) = upload_cross_signing(&home, &alice, 10, None).await;
+        assert_eq!(status, 200, "{body}");
+        let query = json!({"device_keys": {alice.user_id.clone(): []}});
+        let answer = post(&remote, &bob, "/_matrix/client/v3/keys/query", query).await;
+        assert_eq!(answer["master_keys"][&alice.user_id]["usage"], json!(["master"]), "{answer}");
+        assert_eq!(answer["self_signing_keys"][&alice.user_id]["usage"], json!(["self_signing"]));
+        assert!(answer.get("user_signing_keys").is_none(), "{answer}");
 
         let claim = json!({"one_time_keys": {alice.user_id.clone(): {alice.device_id.clone(): "signed_curve25519"}}});
         let answer = post(&remote, &bob, "/_matrix/client/v3/keys/claim", claim.clone()).await;

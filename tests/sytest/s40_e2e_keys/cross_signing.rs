@@ -31,8 +31,8 @@ fn cross_key(user_id: &str, usage: &str, public: &str) -> Value {
     json!({"user_id": user_id, "usage": [usage], "keys": {format!("ed25519:{public}"): public}})
 }
 
-/// Uploads the three cross-signing keys of `session` made from `seed`s; the master key pair.
-async fn upload_cross_signing(
+/// Uploads the three cross-signing keys of `session` made from `seed`s.
+pub(crate) async fn upload_cross_signing(
     server: &TestServer,
     session: &Session,
     seed: u8,
