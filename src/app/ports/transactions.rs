@@ -141,7 +141,7 @@ impl AppState {
                     .await
             }
             "m.receipt" => self.receipts.remote_receipts(origin, content).await,
-            "m.device_list_update" => {
+            "m.device_list_update" | "m.signing_key_update" => {
                 self.device_keys
                     .remote_device_list_update(origin, content)
                     .await
