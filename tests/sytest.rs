@@ -62,5 +62,7 @@ mod s58_federation_edus;
 mod s60_synapse_interop;
 #[path = "sytest/s61_federation_keys.rs"]
 mod s61_federation_keys;
+#[path = "sytest/s62_synapse_keys.rs"]
+mod s62_synapse_keys;
 #[path = "sytest/s90_nio.rs"]
 mod s90_nio;
