@@ -196,18 +196,38 @@ impl Database {
         algorithm: &str,
     ) -> Result<Option<ClaimedKey>, StorageError> {
         let mut tx = self.write.begin().await?;
-        let one_time = sqlx::query(
-            "DELETE FROM e2e_one_time_keys WHERE user_id = $1 AND device_id = $2 \
-               AND algorithm = $3 AND key_id = (SELECT MIN(key_id) FROM e2e_one_time_keys \
-                 WHERE user_id = $1 AND device_id = $2 AND algorithm = $3) \
-               AND EXISTS (SELECT 1 FROM devices WHERE user_id = $1 AND device_id = $2) \
-             RETURNING key_id, key_json",
-        )
-        .bind(user_id)
-        .bind(device_id)
-        .bind(algorithm)
-        .fetch_optional(&mut *tx)
-        .await?;
+        // On PostgreSQL two concurrent claims can pick the same lowest key; the one that loses
+        // deletes nothing and tries the next key instead of falling back early.
+        let mut one_time = None;
+        for _ in 0..3 {
+            one_time = sqlx::query(
+                "DELETE FROM e2e_one_time_keys WHERE user_id = $1 AND device_id = $2 \
+                   AND algorithm = $3 AND key_id = (SELECT MIN(key_id) FROM e2e_one_time_keys \
+                     WHERE user_id = $1 AND device_id = $2 AND algorithm = $3) \
+                   AND EXISTS (SELECT 1 FROM devices WHERE user_id = $1 AND device_id = $2) \
+                 RETURNING key_id, key_json",
+            )
+            .bind(user_id)
+            .bind(device_id)
+            .bind(algorithm)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if one_time.is_some() {
+                break;
+            }
+            let left: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM e2e_one_time_keys \
+                 WHERE user_id = $1 AND device_id = $2 AND algorithm = $3",
+            )
+            .bind(user_id)
+            .bind(device_id)
+            .bind(algorithm)
+            .fetch_one(&mut *tx)
+            .await?;
+            if left == 0 {
+                break;
+            }
+        }
         let row = match one_time {
             Some(row) => Some(row),
             None => {
@@ -236,7 +256,7 @@ impl Database {
         .transpose()
     }
 
-    /// The user's devices (all, or those named) with their names and device keys, sorted.
+    /// The user's devices with their names and device keys (if uploaded), by device id.
     pub async fn devices_with_keys(
         &self,
         user_id: &str,
