@@ -27,6 +27,7 @@ use crate::federation::{ClientSetupError, FederationClient, FederationSender, Ke
 use crate::services::account_data::AccountData;
 use crate::services::accounts::Accounts;
 use crate::services::credentials::Credentials;
+use crate::services::device_keys::DeviceKeys;
 use crate::services::devices::Devices;
 use crate::services::ephemeral::outgoing::EduOutbox;
 use crate::services::ephemeral::presence::Presence;
@@ -89,6 +90,8 @@ pub struct AppState {
     typing: Arc<Typing>,
     receipts: Arc<Receipts>,
     presence: Arc<Presence>,
+    /// End-to-end keys and device list changes.
+    device_keys: Arc<DeviceKeys>,
 }
 
 impl AppState {
@@ -124,7 +127,7 @@ impl AppState {
             Arc::clone(&sessions),
             Arc::clone(&uia),
         );
-        let devices = Devices::new(database.clone(), uia);
+        let devices = Devices::new(database.clone(), Arc::clone(&uia));
         let rooms = Rooms::new(
             database.clone(),
             config.server_name.clone(),
@@ -168,6 +171,15 @@ impl AppState {
             Arc::clone(&notifier),
             config.presence.enabled,
         );
+        let device_keys = Arc::new(
+            DeviceKeys::new(
+                database.clone(),
+                config.server_name.clone(),
+                Arc::clone(&notifier),
+            )
+            .with_federation_sender(Arc::clone(&federation_sender))
+            .with_uia(uia),
+        );
         let sync = Sync::new(
             database.clone(),
             notifier,
@@ -176,7 +188,8 @@ impl AppState {
             Arc::clone(&typing),
             Arc::clone(&receipts),
             Arc::clone(&presence),
-        );
+        )
+        .with_device_keys(Arc::clone(&device_keys));
         Self {
             message_limiter,
             key_ring,
@@ -195,6 +208,7 @@ impl AppState {
             typing,
             receipts,
             presence,
+            device_keys,
         }
     }
 

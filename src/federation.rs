@@ -1,5 +1,6 @@
 //! Talking to other servers: discovery (`discovery`, over `lookup`), the signed HTTPS client
-//! (`client`), the remote key ring (`keys`) and the durable outgoing queue (`sender`).
+//! (`client`), the remote key ring (`keys`), the durable outgoing queue (`sender`) and
+//! other servers' users' device keys (`user_keys`).
 
 pub mod client;
 pub mod discovery;
@@ -11,6 +12,7 @@ pub mod lookup;
 pub mod queries;
 pub mod remote;
 pub mod sender;
+pub mod user_keys;
 
 pub use client::{ClientSetupError, FederationClient, FederationError};
 pub use keys::{KeyError, KeyRing};

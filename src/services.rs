@@ -7,7 +7,8 @@
 //! - [`sessions`]: access tokens, login, refresh, logout;
 //! - [`uia`]: user-interactive authentication, one module for every endpoint behind it;
 //! - [`accounts`]: registration, password change, deactivation, shared-secret registration;
-//! - [`devices`]: device management;
+//! - [`devices`]: device management; [`device_keys`]: end-to-end keys and device list
+//!   changes;
 //! - [`rate_limit`]: Synapse-style rate limiters (`rc_message`, `rc_login`);
 //! - [`rooms`]: the room engine (building, authorising and persisting events) and the room
 //!   endpoints built on it.
@@ -21,6 +22,7 @@
 pub mod account_data;
 pub mod accounts;
 pub mod credentials;
+pub mod device_keys;
 pub mod devices;
 pub mod ephemeral;
 pub mod notifier;

@@ -7,6 +7,9 @@
 //! - `users`, `devices`, `tokens`, `sessions`: accounts; access and refresh tokens are stored
 //!   as SHA-256 hashes ([`TokenHash`]), never raw; `sessions` creates and removes a device
 //!   with its tokens in one transaction and rotates refresh tokens.
+//! - `device_keys`: end-to-end keys of local devices; `device_lists`: the `device_lists`
+//!   stream of device list changes (local and remote users); `cross_signing`: cross-signing
+//!   keys and uploaded signatures.
 //! - `uia_sessions`: user-interactive authentication sessions.
 //! - `events`: PDUs with a monotonically increasing stream position.
 //! - `state`: room state snapshots as deltas with a bounded chain.
@@ -30,6 +33,9 @@
 
 mod account_data;
 mod backfill;
+mod cross_signing;
+mod device_keys;
+mod device_lists;
 mod devices;
 mod dialect;
 mod directory;
@@ -63,6 +69,9 @@ pub(crate) mod testing;
 mod tests;
 
 pub use account_data::AccountDataEntry;
+pub use cross_signing::KeySignature;
+pub use device_keys::{ClaimedKey, DeviceKeysRow, NewKey};
+pub use device_lists::DeviceListChange;
 pub use devices::Device;
 pub use dialect::Dialect;
 pub use directory::RoomAlias;

@@ -36,6 +36,8 @@ mod s36_knocking;
 mod s37_room_upgrades;
 #[path = "sytest/s38_ephemeral.rs"]
 mod s38_ephemeral;
+#[path = "sytest/s40_e2e_keys.rs"]
+mod s40_e2e_keys;
 #[path = "sytest/s49_server_keys.rs"]
 mod s49_server_keys;
 #[path = "sytest/s50_federation_keys.rs"]
@@ -58,5 +60,9 @@ mod s57_federation_bad_input;
 mod s58_federation_edus;
 #[path = "sytest/s60_synapse_interop.rs"]
 mod s60_synapse_interop;
+#[path = "sytest/s61_federation_keys.rs"]
+mod s61_federation_keys;
+#[path = "sytest/s62_synapse_keys.rs"]
+mod s62_synapse_keys;
 #[path = "sytest/s90_nio.rs"]
 mod s90_nio;

@@ -13,6 +13,7 @@ pub mod capabilities;
 pub mod client_config;
 pub mod client_event;
 pub mod device_management;
+pub mod end_to_end_encryption;
 pub mod endpoint;
 mod error;
 pub mod extract;
@@ -44,6 +45,7 @@ pub use capabilities::CapabilitiesPort;
 pub use client_config::ClientConfigPort;
 pub use client_event::ClientEvent;
 pub use device_management::DevicesPort;
+pub use end_to_end_encryption::KeysPort;
 pub use endpoint::{mount, Auth, Endpoint};
 pub use error::{unrecognized_endpoint, unrecognized_method, MatrixError};
 pub use filtering::FilteringPort;
@@ -84,6 +86,7 @@ pub trait ClientPorts:
     + ReceiptsPort
     + ReadMarkersPort
     + PresencePort
+    + KeysPort
 {
 }
 
@@ -107,6 +110,7 @@ impl<P> ClientPorts for P where
         + ReceiptsPort
         + ReadMarkersPort
         + PresencePort
+        + KeysPort
 {
 }
 
@@ -226,6 +230,7 @@ pub fn router<P: ClientPorts>(backend: Arc<P>) -> Router {
     let router = sync_router(router);
     let router = directory_router(router);
     let router = ephemeral_router(router);
+    let router = end_to_end_encryption::mount_all(router);
     router.with_state(backend)
 }
 

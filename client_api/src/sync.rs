@@ -108,6 +108,10 @@ pub struct Response {
     pub to_device: Events<BasicEvent>,
     /// Users whose device lists changed.
     pub device_lists: DeviceLists,
+    /// The syncing device's unclaimed one-time keys per algorithm.
+    pub device_one_time_keys_count: BTreeMap<String, u64>,
+    /// The algorithms of the syncing device's fallback keys not claimed yet.
+    pub device_unused_fallback_key_types: Vec<String>,
     /// The filter's `event_fields`, applied to the room events when the response is encoded.
     #[serde(skip)]
     pub event_fields: Option<Vec<String>>,

@@ -6,6 +6,8 @@
 //! operation; each operation file declares its [`Endpoint`] (method and paths) and a thin handler.
 
 pub mod auth;
+pub mod device_management;
+pub mod end_to_end_encryption;
 pub mod endpoint;
 mod error;
 pub mod events;
@@ -22,6 +24,7 @@ use std::sync::Arc;
 use axum::Router;
 
 pub use auth::{Origin, ServerAuthPort};
+pub use end_to_end_encryption::DeviceKeysPort;
 pub use endpoint::{mount, Auth, Endpoint};
 pub use error::MatrixError;
 pub use events::EventsPort;
@@ -41,6 +44,7 @@ pub trait FederationPorts:
     + MembershipPort
     + EventsPort
     + TransactionsPort
+    + DeviceKeysPort
 {
 }
 
@@ -53,6 +57,7 @@ impl<P> FederationPorts for P where
         + MembershipPort
         + EventsPort
         + TransactionsPort
+        + DeviceKeysPort
 {
 }
 
@@ -95,6 +100,7 @@ pub fn router<P: FederationPorts>(backend: Arc<P>) -> Router {
         server_discovery::get_well_known::handler::<P>,
     );
     let router = events::mount_all(router);
+    let router = end_to_end_encryption::mount_all(router);
     let router = membership_routes::<P>(router);
     let router = mount(
         router,

@@ -24,6 +24,7 @@ mod backfill;
 mod directory;
 mod ephemeral;
 mod events;
+mod keys;
 mod membership;
 mod rooms;
 mod server_server;
@@ -59,7 +60,11 @@ impl SessionPort for AppState {
         request: login::Request,
         client_ip: Option<IpAddr>,
     ) -> Result<login::Response, MatrixError> {
-        self.sessions.login(request, client_ip).await
+        let response = self.sessions.login(request, client_ip).await?;
+        self.device_keys
+            .devices_changed(&response.user_id, std::slice::from_ref(&response.device_id))
+            .await;
+        Ok(response)
     }
 
     async fn refresh(&self, refresh_token: String) -> Result<refresh::Response, MatrixError> {
@@ -67,11 +72,21 @@ impl SessionPort for AppState {
     }
 
     async fn logout(&self, user: &ClientUser) -> Result<(), MatrixError> {
-        self.sessions.logout(user).await
+        self.sessions.logout(user).await?;
+        let devices: Vec<String> = user.device_id.iter().cloned().collect();
+        self.device_keys
+            .devices_changed(&user.user_id, &devices)
+            .await;
+        Ok(())
     }
 
     async fn logout_all(&self, user: &ClientUser) -> Result<(), MatrixError> {
-        self.sessions.logout_all(user).await
+        let devices = self.device_ids(&user.user_id).await?;
+        self.sessions.logout_all(user).await?;
+        self.device_keys
+            .devices_changed(&user.user_id, &devices)
+            .await;
+        Ok(())
     }
 }
 
@@ -81,7 +96,13 @@ impl AccountsPort for AppState {
         kind: Option<String>,
         request: register::Request,
     ) -> Result<register::Response, UiaError> {
-        self.accounts.register(kind, request).await
+        let response = self.accounts.register(kind, request).await?;
+        if let Some(device_id) = &response.device_id {
+            self.device_keys
+                .devices_changed(&response.user_id, std::slice::from_ref(device_id))
+                .await;
+        }
+        Ok(response)
     }
 
     async fn check_username_availability(&self, username: &str) -> Result<(), MatrixError> {
@@ -97,7 +118,15 @@ impl AccountsPort for AppState {
         user: &ClientUser,
         request: change_password::Request,
     ) -> Result<(), UiaError> {
-        self.accounts.change_password(user, request).await
+        let before = self.device_ids(&user.user_id).await?;
+        self.accounts.change_password(user, request).await?;
+        // `logout_devices` deleted the other devices.
+        let after = self.device_ids(&user.user_id).await?;
+        let deleted: Vec<String> = before.into_iter().filter(|d| !after.contains(d)).collect();
+        self.device_keys
+            .devices_changed(&user.user_id, &deleted)
+            .await;
+        Ok(())
     }
 
     async fn deactivate_account(
@@ -105,7 +134,12 @@ impl AccountsPort for AppState {
         user: &ClientUser,
         auth: Option<AuthData>,
     ) -> Result<(), UiaError> {
-        self.accounts.deactivate_account(user, auth).await
+        let devices = self.device_ids(&user.user_id).await?;
+        self.accounts.deactivate_account(user, auth).await?;
+        self.device_keys
+            .devices_changed(&user.user_id, &devices)
+            .await;
+        Ok(())
     }
 
     async fn shared_secret_nonce(&self) -> Result<String, MatrixError> {
@@ -135,9 +169,16 @@ impl DevicesPort for AppState {
         device_id: &str,
         display_name: Option<String>,
     ) -> Result<(), MatrixError> {
+        let renamed = display_name.is_some();
         self.devices
             .update_device(user, device_id, display_name)
-            .await
+            .await?;
+        if renamed {
+            self.device_keys
+                .devices_changed(&user.user_id, &[device_id.to_owned()])
+                .await;
+        }
+        Ok(())
     }
 
     async fn delete_devices(
@@ -148,8 +189,24 @@ impl DevicesPort for AppState {
         operation: String,
     ) -> Result<(), UiaError> {
         self.devices
-            .delete_devices(user, device_ids, auth, operation)
+            .delete_devices(user, device_ids.clone(), auth, operation)
+            .await?;
+        self.device_keys
+            .devices_changed(&user.user_id, &device_ids)
+            .await;
+        Ok(())
+    }
+}
+
+impl AppState {
+    /// The ids of a user's devices (before an operation that deletes them all).
+    async fn device_ids(&self, user_id: &str) -> Result<Vec<String>, MatrixError> {
+        let devices = self
+            .database
+            .list_devices(user_id)
             .await
+            .map_err(crate::services::internal)?;
+        Ok(devices.into_iter().map(|device| device.device_id).collect())
     }
 }
 

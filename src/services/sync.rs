@@ -34,6 +34,7 @@ use self::filter::SyncFilter;
 use self::room::{Context, Ephemeral, Kind, Section};
 use self::token::StreamToken;
 use super::account_data::AccountData;
+use super::device_keys::DeviceKeys;
 use super::ephemeral::presence::{check_presence, Presence};
 use super::ephemeral::receipts::Receipts;
 use super::ephemeral::typing::Typing;
@@ -58,6 +59,8 @@ pub struct Sync {
     typing: Arc<Typing>,
     receipts: Arc<Receipts>,
     presence: Arc<Presence>,
+    /// `device_lists` and the device's key counts (none: left empty).
+    device_keys: Option<Arc<DeviceKeys>>,
 }
 
 impl Sync {
@@ -80,7 +83,14 @@ impl Sync {
             typing,
             receipts,
             presence,
+            device_keys: None,
         }
+    }
+
+    /// Fills `device_lists` and the device's key counts from `device_keys`.
+    pub fn with_device_keys(mut self, device_keys: Arc<DeviceKeys>) -> Self {
+        self.device_keys = Some(device_keys);
+        self
     }
 
     /// `GET /sync`.
@@ -139,6 +149,7 @@ impl Sync {
             typing: self.typing.position(),
             receipts: position("receipts"),
             presence: self.presence.position(),
+            device_lists: position("device_lists"),
             ..since.unwrap_or_default()
         };
         let since_events = since.map(|s| s.events_position());
@@ -252,14 +263,18 @@ impl Sync {
             .into_iter()
             .filter(|event| presence_filter.allows(&event.event_type, Some(&event.sender)))
             .collect();
-        Ok(Response {
+        let mut response = Response {
             next_batch: now.to_string(),
             rooms,
             account_data: Events { events: global },
             presence: Events { events: presence },
             event_fields: filter.filter.event_fields.clone(),
             ..Response::default()
-        })
+        };
+        if let Some(device_keys) = &self.device_keys {
+            device_keys.fill_sync(user, since, &mut response).await?;
+        }
+        Ok(response)
     }
 
     /// What mentions the user (unread highlight counts).

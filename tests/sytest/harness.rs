@@ -278,9 +278,15 @@ fn write_config(dir: &Path, server_name: &str, database_url: &str, options: &Opt
 
 /// A server that federates: HTTPS with the test CA's certificate, open registration, SQLite.
 pub async fn federating() -> TestServer {
+    federating_on(Backend::default()).await
+}
+
+/// A server that federates (as [`federating`]) on `backend`.
+pub async fn federating_on(backend: Backend) -> TestServer {
     TestServer::start_with(Options {
         tls: true,
         enable_registration: true,
+        backend,
         ..Options::default()
     })
     .await

@@ -170,6 +170,11 @@ impl AppState {
                     .await
             }
             "m.receipt" => self.receipts.remote_receipts(origin, content).await,
+            "m.device_list_update" | "m.signing_key_update" => {
+                self.device_keys
+                    .remote_device_list_update(origin, content)
+                    .await
+            }
             _ => {
                 tracing::debug!(origin, edu_type, "EDU type not handled yet, ignored");
                 Ok(())
