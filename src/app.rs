@@ -38,6 +38,7 @@ use crate::services::rooms::locks::RoomLocks;
 use crate::services::rooms::{Rooms, DEFAULT_ROOM_VERSION};
 use crate::services::sessions::Sessions;
 use crate::services::sync::Sync;
+use crate::services::to_device::ToDevice;
 use crate::services::uia::Uia;
 use crate::signing_key::{self, SigningKeyError};
 use crate::storage::{Database, StorageError};
@@ -89,6 +90,7 @@ pub struct AppState {
     typing: Arc<Typing>,
     receipts: Arc<Receipts>,
     presence: Arc<Presence>,
+    to_device: Arc<ToDevice>,
 }
 
 impl AppState {
@@ -161,13 +163,20 @@ impl AppState {
                 Arc::clone(&notifier),
                 Arc::clone(&account_data),
             )
-            .with_outbox(outbox),
+            .with_outbox(outbox.clone()),
         );
         let presence = Presence::new(
             database.clone(),
             Arc::clone(&notifier),
             config.presence.enabled,
+            outbox.clone(),
         );
+        let to_device = Arc::new(ToDevice::new(
+            database.clone(),
+            Arc::clone(&notifier),
+            config.server_name.clone(),
+            outbox,
+        ));
         let sync = Sync::new(
             database.clone(),
             notifier,
@@ -176,6 +185,7 @@ impl AppState {
             Arc::clone(&typing),
             Arc::clone(&receipts),
             Arc::clone(&presence),
+            Arc::clone(&to_device),
         );
         Self {
             message_limiter,
@@ -195,6 +205,7 @@ impl AppState {
             typing,
             receipts,
             presence,
+            to_device,
         }
     }
 

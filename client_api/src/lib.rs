@@ -27,6 +27,7 @@ pub mod room_membership;
 pub mod room_participation;
 pub mod room_tagging;
 pub mod room_upgrades;
+pub mod send_to_device;
 pub mod server_discovery;
 pub mod session_management;
 pub mod synapse_admin;
@@ -57,6 +58,7 @@ pub use room_membership::RoomMembershipPort;
 pub use room_participation::RoomParticipationPort;
 pub use room_tagging::RoomTaggingPort;
 pub use room_upgrades::RoomUpgradePort;
+pub use send_to_device::ToDevicePort;
 pub use server_discovery::ClientDiscoveryPort;
 pub use session_management::SessionPort;
 pub use sync::SyncPort;
@@ -84,6 +86,7 @@ pub trait ClientPorts:
     + ReceiptsPort
     + ReadMarkersPort
     + PresencePort
+    + ToDevicePort
 {
 }
 
@@ -107,6 +110,7 @@ impl<P> ClientPorts for P where
         + ReceiptsPort
         + ReadMarkersPort
         + PresencePort
+    + ToDevicePort
 {
 }
 
@@ -226,6 +230,11 @@ pub fn router<P: ClientPorts>(backend: Arc<P>) -> Router {
     let router = sync_router(router);
     let router = directory_router(router);
     let router = ephemeral_router(router);
+    let router = mount(
+        router,
+        &send_to_device::send_to_device::ENDPOINT,
+        send_to_device::send_to_device::handler::<P>,
+    );
     router.with_state(backend)
 }
 

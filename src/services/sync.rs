@@ -10,7 +10,8 @@
 //! with events in `(since, now]` (a primary key range) and the account data changed in the
 //! same range, the rooms with receipts in the range and those whose typing set changed, and
 //! builds only those rooms (typing and receipts go to `ephemeral`, with the unread counts of
-//! every joined room built); presence changes of users sharing a room go to `presence`. With a `since` token, a `timeout` and nothing
+//! every joined room built); presence changes of users sharing a room go to `presence`, and
+//! the device's send-to-device messages to `to_device` (see `services::to_device`). With a `since` token, a `timeout` and nothing
 //! new, it waits on the [`Notifier`] (holding no database connection) and builds again when
 //! woken, until the timeout.
 
@@ -40,6 +41,7 @@ use super::ephemeral::typing::Typing;
 use super::ephemeral::unread::Reader;
 use super::internal;
 use super::notifier::Notifier;
+use super::to_device::ToDevice;
 use crate::storage::{AccountDataEntry, Database, MembershipPosition};
 
 /// How many rooms of one response are built at once.
@@ -58,11 +60,13 @@ pub struct Sync {
     typing: Arc<Typing>,
     receipts: Arc<Receipts>,
     presence: Arc<Presence>,
+    to_device: Arc<ToDevice>,
 }
 
 impl Sync {
     /// A sync service; `account_data` reads stored filters; `typing`, `receipts` and
-    /// `presence` fill the ephemeral and presence sections.
+    /// `presence` fill the ephemeral and presence sections, `to_device` the device's messages.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         database: Database,
         notifier: Arc<Notifier>,
@@ -71,6 +75,7 @@ impl Sync {
         typing: Arc<Typing>,
         receipts: Arc<Receipts>,
         presence: Arc<Presence>,
+        to_device: Arc<ToDevice>,
     ) -> Self {
         Self {
             database,
@@ -80,6 +85,7 @@ impl Sync {
             typing,
             receipts,
             presence,
+            to_device,
         }
     }
 
@@ -139,7 +145,16 @@ impl Sync {
             typing: self.typing.position(),
             receipts: position("receipts"),
             presence: self.presence.position(),
+            to_device: position("to_device"),
             ..since.unwrap_or_default()
+        };
+        let (to_device, to_device_position) = self
+            .to_device
+            .for_sync(user, since.map(|since| since.to_device), now.to_device)
+            .await?;
+        let now = StreamToken {
+            to_device: to_device_position,
+            ..now
         };
         let since_events = since.map(|s| s.events_position());
         // Four independent reads at once.
@@ -257,6 +272,7 @@ impl Sync {
             rooms,
             account_data: Events { events: global },
             presence: Events { events: presence },
+            to_device: Events { events: to_device },
             ..Response::default()
         })
     }

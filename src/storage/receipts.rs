@@ -220,4 +220,21 @@ impl Database {
         .fetch_all(&self.read)
         .await?)
     }
+
+    /// The servers of the users who share a joined room with `user_id` (theirs included),
+    /// sorted: where their presence goes.
+    pub async fn servers_sharing_rooms(&self, user_id: &str) -> Result<Vec<String>, StorageError> {
+        let server = self.dialect.server_part("other.user_id");
+        let mut servers: Vec<String> = sqlx::query_scalar(&format!(
+            "SELECT DISTINCT {server} FROM room_memberships mine \
+             JOIN room_memberships other ON other.room_id = mine.room_id \
+             WHERE mine.user_id = $1 AND mine.membership = 'join' \
+               AND other.membership = 'join'"
+        ))
+        .bind(user_id)
+        .fetch_all(&self.read)
+        .await?;
+        servers.sort_unstable();
+        Ok(servers)
+    }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use client_api::{AccessToken, ClientUser};
 
 use super::{Presence, IDLE_MS, SYNC_TIMEOUT_MS};
+use crate::services::ephemeral::outgoing::EduOutbox;
 use crate::services::notifier::Notifier;
 use crate::services::now_ms;
 use crate::storage::testing::each_backend;
@@ -28,7 +29,7 @@ async fn own_presence(presence: &Presence) -> String {
 #[tokio::test]
 async fn presence_goes_offline_without_syncs_and_unavailable_when_idle() {
     each_backend(|db| async move {
-        let presence = Presence::new(db, Arc::new(Notifier::default()), true);
+        let presence = Presence::new(db, Arc::new(Notifier::default()), true, EduOutbox::default());
         let guard = presence.syncing(ALICE, None).await;
         assert_eq!(own_presence(&presence).await, "online");
         let position = presence.position();
@@ -58,7 +59,7 @@ async fn presence_goes_offline_without_syncs_and_unavailable_when_idle() {
 #[tokio::test]
 async fn disabled_presence_answers_but_keeps_nothing() {
     each_backend(|db| async move {
-        let presence = Presence::new(db, Arc::new(Notifier::default()), false);
+        let presence = Presence::new(db, Arc::new(Notifier::default()), false, EduOutbox::default());
         presence
             .set_status(&alice(), ALICE, "unavailable", Some("away".to_owned()))
             .await
