@@ -110,7 +110,7 @@ impl<P> ClientPorts for P where
         + ReceiptsPort
         + ReadMarkersPort
         + PresencePort
-    + ToDevicePort
+        + ToDevicePort
 {
 }
 

@@ -139,7 +139,11 @@ impl ToDevice {
             return Ok(());
         };
         if check_user_id(sender).is_err() || server_name_of(sender) != Some(origin) {
-            tracing::debug!(origin, sender, "m.direct_to_device from another server's user");
+            tracing::debug!(
+                origin,
+                sender,
+                "m.direct_to_device from another server's user"
+            );
             return Ok(());
         }
         let mut local = LocalMessages::new();

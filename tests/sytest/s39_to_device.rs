@@ -73,13 +73,23 @@ async fn alice_and_bob(backend: Backend) -> (TestServer, Session, Session, Sessi
 async fn messages_reach_the_named_device_or_every_device_with_a_star() {
     each_backend(|backend| async move {
         let (server, alice, bob, bob2) = alice_and_bob(backend).await;
-        send_one(&server, &alice, &bob.user_id, &bob.device_id, json!({"n": 1})).await;
+        send_one(
+            &server,
+            &alice,
+            &bob.user_id,
+            &bob.device_id,
+            json!({"n": 1}),
+        )
+        .await;
         let events = to_device(&sync(&server, &bob, None, 0).await);
         assert_eq!(
             events,
             [json!({"sender": alice.user_id, "type": "m.test", "content": {"n": 1}})]
         );
-        assert_eq!(to_device(&sync(&server, &bob2, None, 0).await), [] as [Value; 0]);
+        assert_eq!(
+            to_device(&sync(&server, &bob2, None, 0).await),
+            [] as [Value; 0]
+        );
 
         // `*`: every device; unknown users and devices are ignored.
         let body = json!({"messages": {
@@ -95,7 +105,10 @@ async fn messages_reach_the_named_device_or_every_device_with_a_star() {
         let events = to_device(&sync(&server, &bob, None, 0).await);
         let contents: Vec<&Value> = events.iter().map(|e| &e["content"]).collect();
         assert_eq!(contents, [&json!({"n": 1}), &json!({"n": 2})]);
-        assert_eq!(to_device(&sync(&server, &alice, None, 0).await), [] as [Value; 0]);
+        assert_eq!(
+            to_device(&sync(&server, &alice, None, 0).await),
+            [] as [Value; 0]
+        );
     })
     .await;
 }
@@ -126,7 +139,14 @@ async fn messages_stay_until_a_sync_acknowledges_them() {
     each_backend(|backend| async move {
         let (server, alice, bob, _) = alice_and_bob(backend).await;
         let before = next_batch(&sync(&server, &bob, None, 0).await);
-        send_one(&server, &alice, &bob.user_id, &bob.device_id, json!({"n": 1})).await;
+        send_one(
+            &server,
+            &alice,
+            &bob.user_id,
+            &bob.device_id,
+            json!({"n": 1}),
+        )
+        .await;
         let first = sync(&server, &bob, Some(&before), 0).await;
         assert_eq!(to_device(&first).len(), 1, "{first}");
         let after = next_batch(&first);
@@ -147,7 +167,14 @@ async fn a_sync_delivers_at_most_100_messages_and_the_rest_next() {
     each_backend(|backend| async move {
         let (server, alice, bob, _) = alice_and_bob(backend).await;
         for n in 0..105 {
-            send_one(&server, &alice, &bob.user_id, &bob.device_id, json!({"n": n})).await;
+            send_one(
+                &server,
+                &alice,
+                &bob.user_id,
+                &bob.device_id,
+                json!({"n": n}),
+            )
+            .await;
         }
         let first = sync(&server, &bob, None, 0).await;
         let events = to_device(&first);
@@ -193,7 +220,14 @@ async fn a_message_wakes_the_recipients_long_poll() {
         for _ in 0..20 {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        send_one(&server, &alice, &bob.user_id, &bob.device_id, json!({"wake": true})).await;
+        send_one(
+            &server,
+            &alice,
+            &bob.user_id,
+            &bob.device_id,
+            json!({"wake": true}),
+        )
+        .await;
         let body = poll.await.expect("poll");
         assert_eq!(to_device(&body).len(), 1, "{body}");
         assert_eq!(to_device(&body)[0]["content"], json!({"wake": true}));

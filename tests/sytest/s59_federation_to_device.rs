@@ -85,7 +85,8 @@ async fn to_device_messages_reach_the_other_servers_devices() {
         }
 
         // And back, to one device.
-        let body = json!({"messages": {alice.user_id.clone(): {alice.device_id.clone(): {"n": 2}}}});
+        let body =
+            json!({"messages": {alice.user_id.clone(): {alice.device_id.clone(): {"n": 2}}}});
         send_to_device(&remote, &bob, &body).await;
         let events = sync_until_found(&home, &alice, 30, numbered)
             .await
@@ -129,14 +130,8 @@ async fn direct_to_device_edus_are_taken_once_and_only_from_the_senders_server()
                 federation_request(&home, &remote, Method::PUT, &path, Some(&body)).await;
             assert_eq!(status, 200, "{answer}");
         }
-        let (status, body) = call(
-            &remote,
-            &bob,
-            Method::GET,
-            "/_matrix/client/v3/sync",
-            None,
-        )
-        .await;
+        let (status, body) =
+            call(&remote, &bob, Method::GET, "/_matrix/client/v3/sync", None).await;
         assert_eq!(status, 200, "{body}");
         let got: Vec<Value> = numbered(&body)
             .and_then(|events| events.as_array().cloned())

@@ -400,8 +400,7 @@ impl Presence {
         for (user_id, presence) in &mut state.users {
             let before = visible(presence, now);
             if let Some(remote) = presence.remote {
-                if presence.presence != "offline"
-                    && now - remote.updated_ms > FEDERATION_TIMEOUT_MS
+                if presence.presence != "offline" && now - remote.updated_ms > FEDERATION_TIMEOUT_MS
                 {
                     presence.presence = "offline".to_owned();
                 }
