@@ -27,11 +27,11 @@ pub mod room_membership;
 pub mod room_participation;
 pub mod room_tagging;
 pub mod room_upgrades;
-pub mod send_to_device;
 pub mod server_discovery;
 pub mod session_management;
 pub mod synapse_admin;
 pub mod sync;
+pub mod to_device;
 pub mod typing;
 pub mod uia;
 
@@ -58,10 +58,10 @@ pub use room_membership::RoomMembershipPort;
 pub use room_participation::RoomParticipationPort;
 pub use room_tagging::RoomTaggingPort;
 pub use room_upgrades::RoomUpgradePort;
-pub use send_to_device::ToDevicePort;
 pub use server_discovery::ClientDiscoveryPort;
 pub use session_management::SessionPort;
 pub use sync::SyncPort;
+pub use to_device::ToDevicePort;
 pub use typing::TypingPort;
 pub use uia::{UiaChallenge, UiaError};
 
@@ -232,8 +232,8 @@ pub fn router<P: ClientPorts>(backend: Arc<P>) -> Router {
     let router = ephemeral_router(router);
     let router = mount(
         router,
-        &send_to_device::send_to_device::ENDPOINT,
-        send_to_device::send_to_device::handler::<P>,
+        &to_device::send_to_device::ENDPOINT,
+        to_device::send_to_device::handler::<P>,
     );
     router.with_state(backend)
 }

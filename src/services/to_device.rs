@@ -20,8 +20,8 @@ use std::sync::Arc;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use client_api::send_to_device::Messages;
 use client_api::sync::ToDeviceEvent;
+use client_api::to_device::Messages;
 use client_api::{ClientUser, MatrixError};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};

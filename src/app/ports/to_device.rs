@@ -1,6 +1,6 @@
 //! The send-to-device port, answered by `services::to_device`.
 
-use client_api::send_to_device::Messages;
+use client_api::to_device::Messages;
 use client_api::{ClientUser, MatrixError, ToDevicePort};
 
 use crate::app::AppState;
