@@ -16,9 +16,9 @@ CREATE TABLE device_inbox (
 );
 
 -- What was already taken in, so a repeated request stores nothing: a client's PUT
--- /sendToDevice as (user id, device id, txn id) and an m.direct_to_device EDU as (origin
--- server, '', message_id); user ids start with '@', server names never do. Never pruned yet
--- (like event_transactions).
+-- /sendToDevice as (user id, device id, '{type}/{txn id}') and an m.direct_to_device EDU as
+-- (origin server, '', message_id); user ids start with '@', server names never do. Never
+-- pruned yet (like event_transactions).
 CREATE TABLE to_device_transactions (
     sender TEXT NOT NULL,
     device_id TEXT NOT NULL,

@@ -5,7 +5,7 @@
 //!   stored per recipient device (`device_inbox`, one `to_device` stream position per
 //!   request) and wake the recipients' long-polls; messages for other servers' users leave as
 //!   one `m.direct_to_device` EDU per destination through the federation queue. A request is
-//!   taken in once per (sender, access token's device, txn id).
+//!   taken in once per (sender, access token's device, event type, txn id).
 //! - `m.direct_to_device` EDUs ([`ToDevice::receive_edu`]): the sender must belong to the
 //!   origin; each (origin, `message_id`) is taken in once; local recipients get the messages.
 //! - `/sync` ([`ToDevice::for_sync`]): the device's messages after the token's `to_device`
@@ -95,7 +95,9 @@ impl ToDevice {
             }
         }
         let device_id = user.device_id.as_deref().unwrap_or_default();
-        let key = (user.user_id.as_str(), device_id, txn_id);
+        // Scoped like `/send`'s transaction ids: to the endpoint path without the txn id.
+        let scoped_txn = format!("{event_type}/{txn_id}");
+        let key = (user.user_id.as_str(), device_id, scoped_txn.as_str());
         if self
             .database
             .to_device_taken_in(key)
