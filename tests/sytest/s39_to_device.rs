@@ -127,9 +127,14 @@ async fn a_repeated_transaction_id_sends_once_per_device() {
         let path = "/_matrix/client/r0/sendToDevice/m.test/t1";
         let (status, answer) = call(&server, &alice, Method::PUT, path, Some(&body)).await;
         assert_eq!((status, answer), (200, json!({})));
-        // Once from alice's first device, once from her second.
+        // The same txn id for another event type is another request.
+        let path = "/_matrix/client/v3/sendToDevice/m.other/t1";
+        let (status, answer) = call(&server, &alice, Method::PUT, path, Some(&body)).await;
+        assert_eq!((status, answer), (200, json!({})));
+        // Once from alice's first device, once from her second, once as m.other.
         let events = to_device(&sync(&server, &bob, None, 0).await);
-        assert_eq!(events.len(), 2, "{events:?}");
+        let types: Vec<&Value> = events.iter().map(|e| &e["type"]).collect();
+        assert_eq!(types, ["m.test", "m.test", "m.other"], "{events:?}");
     })
     .await;
 }
