@@ -5,7 +5,7 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::harness::rooms::{call, encode, new_txn_id};
+use crate::harness::rooms::{call, encode, new_txn_id, next_batch, sync};
 use crate::harness::{each_backend, login, register, Backend, Options, Session, TestServer};
 
 /// `PUT /sendToDevice/{type}/{txn}` as `session`: the status and body.
@@ -35,21 +35,6 @@ async fn send_one(
     let body = json!({"messages": {user_id: {device_id: content}}});
     let (status, answer) = send_to_device(server, session, "m.test", &new_txn_id(), &body).await;
     assert_eq!((status, answer), (200, json!({})));
-}
-
-/// `GET /sync` with `since` (if any) and `timeout`; panics unless it succeeds.
-async fn sync(server: &TestServer, session: &Session, since: Option<&str>, timeout: u64) -> Value {
-    let mut path = format!("/_matrix/client/v3/sync?timeout={timeout}");
-    if let Some(since) = since {
-        path.push_str(&format!("&since={}", encode(since)));
-    }
-    let (status, body) = call(server, session, Method::GET, &path, None).await;
-    assert_eq!(status, 200, "sync: {body}");
-    body
-}
-
-fn next_batch(body: &Value) -> String {
-    body["next_batch"].as_str().expect("next_batch").to_owned()
 }
 
 /// The `to_device.events` of a sync response.

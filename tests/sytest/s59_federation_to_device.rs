@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::harness::federation::federation_request;
-use crate::harness::rooms::{call, create_room, encode, new_txn_id};
+use crate::harness::rooms::{call, create_room, encode, new_txn_id, sync, sync_until_found};
 use crate::harness::{each_backend, login, register, Backend, Options, Session, TestServer};
 
 /// A federating server (HTTPS, open registration) on `backend`.
@@ -22,28 +22,22 @@ async fn federating_on(backend: Backend) -> TestServer {
     .await
 }
 
-/// Long-polls `/sync` as `session` (at most `tries` polls of up to one second, from an
-/// initial sync) until `found` picks something out of a response; what it picked.
-async fn sync_until_found(
-    server: &TestServer,
-    session: &Session,
-    tries: usize,
-    found: impl Fn(&Value) -> Option<Value>,
-) -> Option<Value> {
-    let mut since: Option<String> = None;
-    for _ in 0..tries {
-        let path = match &since {
-            Some(token) => format!("/_matrix/client/v3/sync?timeout=1000&since={token}"),
-            None => "/_matrix/client/v3/sync".to_owned(),
-        };
-        let (status, body) = call(server, session, Method::GET, &path, None).await;
-        assert_eq!(status, 200, "sync: {body}");
-        if let Some(value) = found(&body) {
-            return Some(value);
-        }
-        since = body["next_batch"].as_str().map(str::to_owned);
-    }
-    None
+/// Two federating servers on `backend`; alice (home) created a public room that bob (remote)
+/// joined over federation.
+async fn shared_room(backend: Backend) -> (TestServer, TestServer, Session, Session) {
+    let home = federating_on(backend.clone()).await;
+    let remote = federating_on(backend).await;
+    let alice = register(&home, "alice", "secret-alice").await;
+    let bob = register(&remote, "bob", "secret-bob").await;
+    let room_id = create_room(&home, &alice, json!({"preset": "public_chat"})).await;
+    let path = format!(
+        "/_matrix/client/v3/join/{}?server_name={}",
+        encode(&room_id),
+        encode(&home.server_name)
+    );
+    let (status, body) = call(&remote, &bob, Method::POST, &path, Some(&json!({}))).await;
+    assert_eq!(status, 200, "{body}");
+    (home, remote, alice, bob)
 }
 
 /// The `to_device.events` of a response whose content has `"n"`, if any.
@@ -130,9 +124,7 @@ async fn direct_to_device_edus_are_taken_once_and_only_from_the_senders_server()
                 federation_request(&home, &remote, Method::PUT, &path, Some(&body)).await;
             assert_eq!(status, 200, "{answer}");
         }
-        let (status, body) =
-            call(&remote, &bob, Method::GET, "/_matrix/client/v3/sync", None).await;
-        assert_eq!(status, 200, "{body}");
+        let body = sync(&remote, &bob, None, 0).await;
         let got: Vec<Value> = numbered(&body)
             .and_then(|events| events.as_array().cloned())
             .unwrap_or_default()
@@ -168,18 +160,7 @@ fn presence_with(body: &Value, user_id: &str, status_msg: &str) -> Option<Value>
 #[tokio::test]
 async fn presence_crosses_to_servers_sharing_a_room_both_ways() {
     each_backend(|backend| async move {
-        let home = federating_on(backend.clone()).await;
-        let remote = federating_on(backend).await;
-        let alice = register(&home, "alice", "secret-alice").await;
-        let bob = register(&remote, "bob", "secret-bob").await;
-        let room_id = create_room(&home, &alice, json!({"preset": "public_chat"})).await;
-        let path = format!(
-            "/_matrix/client/v3/join/{}?server_name={}",
-            encode(&room_id),
-            encode(&home.server_name)
-        );
-        let (status, body) = call(&remote, &bob, Method::POST, &path, Some(&json!({}))).await;
-        assert_eq!(status, 200, "{body}");
+        let (home, remote, alice, bob) = shared_room(backend).await;
 
         set_presence(&home, &alice, "unavailable", "out for lunch").await;
         let alice_id = alice.user_id.clone();
@@ -215,18 +196,7 @@ async fn presence_crosses_to_servers_sharing_a_room_both_ways() {
 #[tokio::test]
 async fn presence_of_another_servers_user_is_only_taken_from_that_server() {
     each_backend(|backend| async move {
-        let home = federating_on(backend.clone()).await;
-        let remote = federating_on(backend).await;
-        let alice = register(&home, "alice", "secret-alice").await;
-        let bob = register(&remote, "bob", "secret-bob").await;
-        let room_id = create_room(&home, &alice, json!({"preset": "public_chat"})).await;
-        let path = format!(
-            "/_matrix/client/v3/join/{}?server_name={}",
-            encode(&room_id),
-            encode(&home.server_name)
-        );
-        let (status, body) = call(&remote, &bob, Method::POST, &path, Some(&json!({}))).await;
-        assert_eq!(status, 200, "{body}");
+        let (home, remote, alice, bob) = shared_room(backend).await;
         // The remote server claims presence for alice (a user of home): ignored.
         let body = json!({
             "origin": remote.server_name,

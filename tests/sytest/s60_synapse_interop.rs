@@ -6,7 +6,9 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::harness::rooms::{call, create_room, encode, room_path, send_message, sync_until};
+use crate::harness::rooms::{
+    call, create_room, encode, room_path, send_message, sync_until, sync_until_found,
+};
 use crate::harness::synapse::Synapse;
 use crate::harness::{federating, register, Session, TestServer};
 
@@ -37,24 +39,14 @@ async fn synapse_sync_until(
     tries: usize,
     matches: impl Fn(&Value) -> bool,
 ) -> Option<Value> {
-    let mut since: Option<String> = None;
-    for _ in 0..tries {
-        let path = match &since {
-            Some(token) => format!("/_matrix/client/v3/sync?timeout=1000&since={token}"),
-            None => "/_matrix/client/v3/sync".to_owned(),
-        };
-        let (status, body) = synapse.call(session, Method::GET, &path, None).await;
-        assert_eq!(status, 200, "sync: {body}");
+    synapse_sync_found(synapse, session, tries, |body| {
         let timeline = &body["rooms"]["join"][room_id]["timeline"]["events"];
-        if let Some(found) = timeline
+        timeline
             .as_array()
             .and_then(|e| e.iter().find(|e| matches(e)))
-        {
-            return Some(found.clone());
-        }
-        since = body["next_batch"].as_str().map(str::to_owned);
-    }
-    None
+            .cloned()
+    })
+    .await
 }
 
 #[tokio::test]
@@ -789,43 +781,21 @@ async fn typing_and_receipts_cross_between_synapse_and_concord() {
     );
 }
 
-/// Long-polls Synapse's `/sync` (30 polls of up to a second) until `found` picks something
-/// out of a response.
+/// Long-polls Synapse's `/sync` (at most `tries` polls of up to a second) until `found` picks
+/// something out of a response.
 async fn synapse_sync_found(
     synapse: &Synapse,
     session: &Session,
+    tries: usize,
     found: impl Fn(&Value) -> Option<Value>,
 ) -> Option<Value> {
     let mut since: Option<String> = None;
-    for _ in 0..30 {
+    for _ in 0..tries {
         let path = match &since {
             Some(token) => format!("/_matrix/client/v3/sync?timeout=1000&since={token}"),
             None => "/_matrix/client/v3/sync".to_owned(),
         };
         let (status, body) = synapse.call(session, Method::GET, &path, None).await;
-        assert_eq!(status, 200, "sync: {body}");
-        if let Some(value) = found(&body) {
-            return Some(value);
-        }
-        since = body["next_batch"].as_str().map(str::to_owned);
-    }
-    None
-}
-
-/// Long-polls Concord's `/sync` (30 polls of up to a second) until `found` picks something
-/// out of a response.
-async fn concord_sync_found(
-    server: &TestServer,
-    session: &Session,
-    found: impl Fn(&Value) -> Option<Value>,
-) -> Option<Value> {
-    let mut since: Option<String> = None;
-    for _ in 0..30 {
-        let path = match &since {
-            Some(token) => format!("/_matrix/client/v3/sync?timeout=1000&since={token}"),
-            None => "/_matrix/client/v3/sync".to_owned(),
-        };
-        let (status, body) = call(server, session, Method::GET, &path, None).await;
         assert_eq!(status, 200, "sync: {body}");
         if let Some(value) = found(&body) {
             return Some(value);
@@ -873,7 +843,7 @@ async fn to_device_messages_and_presence_cross_between_synapse_and_concord() {
         )
         .await;
     assert_eq!(status, 200, "{answer}");
-    let got = concord_sync_found(&concord, &bob, test_message)
+    let got = sync_until_found(&concord, &bob, 30, test_message)
         .await
         .unwrap_or_else(|| panic!("bob never got sam's message\n{}", synapse.log()));
     assert_eq!(got["sender"], json!(sam.user_id), "{got}");
@@ -888,7 +858,7 @@ async fn to_device_messages_and_presence_cross_between_synapse_and_concord() {
     )
     .await;
     assert_eq!(status, 200, "{answer}");
-    let got = synapse_sync_found(&synapse, &sam, test_message)
+    let got = synapse_sync_found(&synapse, &sam, 30, test_message)
         .await
         .unwrap_or_else(|| panic!("sam never got bob's message\n{}", synapse.log()));
     assert_eq!(got["sender"], json!(bob.user_id), "{got}");
@@ -922,7 +892,7 @@ async fn to_device_messages_and_presence_cross_between_synapse_and_concord() {
         .await;
     assert_eq!(status, 200, "{body}");
     let sam_id = sam.user_id.clone();
-    let seen = concord_sync_found(&concord, &bob, |body| {
+    let seen = sync_until_found(&concord, &bob, 30, |body| {
         presence_with(body, &sam_id, "synapse lunch")
     })
     .await
@@ -937,7 +907,7 @@ async fn to_device_messages_and_presence_cross_between_synapse_and_concord() {
     let (status, body) = call(&concord, &bob, Method::PUT, &path, Some(&status_body)).await;
     assert_eq!(status, 200, "{body}");
     let bob_id = bob.user_id.clone();
-    let seen = synapse_sync_found(&synapse, &sam, |body| {
+    let seen = synapse_sync_found(&synapse, &sam, 30, |body| {
         presence_with(body, &bob_id, "concord here")
     })
     .await

@@ -12,6 +12,7 @@ use crate::services::ephemeral::outgoing::EduOutbox;
 use crate::services::notifier::Notifier;
 use crate::services::now_ms;
 use crate::storage::testing::each_backend;
+use crate::storage::Database;
 
 const ALICE: &str = "@alice:x";
 
@@ -30,6 +31,16 @@ fn alice() -> ClientUser {
     user(ALICE)
 }
 
+/// A presence service without federation.
+fn service(db: Database, enabled: bool) -> Arc<Presence> {
+    Presence::new(
+        db,
+        Arc::new(Notifier::default()),
+        enabled,
+        EduOutbox::default(),
+    )
+}
+
 async fn own_presence(presence: &Presence) -> String {
     presence_of(presence, ALICE).await
 }
@@ -45,12 +56,7 @@ async fn presence_of(presence: &Presence, user_id: &str) -> String {
 #[tokio::test]
 async fn presence_goes_offline_without_syncs_and_unavailable_when_idle() {
     each_backend(|db| async move {
-        let presence = Presence::new(
-            db,
-            Arc::new(Notifier::default()),
-            true,
-            EduOutbox::default(),
-        );
+        let presence = service(db, true);
         let guard = presence.syncing(ALICE, None).await;
         assert_eq!(own_presence(&presence).await, "online");
         let position = presence.position();
@@ -80,12 +86,7 @@ async fn presence_goes_offline_without_syncs_and_unavailable_when_idle() {
 #[tokio::test]
 async fn disabled_presence_answers_but_keeps_nothing() {
     each_backend(|db| async move {
-        let presence = Presence::new(
-            db,
-            Arc::new(Notifier::default()),
-            false,
-            EduOutbox::default(),
-        );
+        let presence = service(db, false);
         presence
             .set_status(&alice(), ALICE, "unavailable", Some("away".to_owned()))
             .await
@@ -102,12 +103,7 @@ async fn disabled_presence_answers_but_keeps_nothing() {
 #[tokio::test]
 async fn remote_users_keep_what_their_server_pushed_until_the_federation_timeout() {
     each_backend(|db| async move {
-        let presence = Presence::new(
-            db,
-            Arc::new(Notifier::default()),
-            true,
-            EduOutbox::default(),
-        );
+        let presence = service(db, true);
         let now = now_ms();
         presence
             .change(BOB, |state| {
