@@ -196,7 +196,7 @@ async fn presence_crosses_to_servers_sharing_a_room_both_ways() {
 #[tokio::test]
 async fn presence_of_another_servers_user_is_only_taken_from_that_server() {
     each_backend(|backend| async move {
-        let (home, remote, alice, bob) = shared_room(backend).await;
+        let (home, remote, alice, _bob) = shared_room(backend).await;
         // The remote server claims presence for alice (a user of home): ignored.
         let body = json!({
             "origin": remote.server_name,
