@@ -39,6 +39,7 @@ use crate::services::rooms::locks::RoomLocks;
 use crate::services::rooms::{Rooms, DEFAULT_ROOM_VERSION};
 use crate::services::sessions::Sessions;
 use crate::services::sync::Sync;
+use crate::services::to_device::ToDevice;
 use crate::services::uia::Uia;
 use crate::signing_key::{self, SigningKeyError};
 use crate::storage::{Database, StorageError};
@@ -92,6 +93,7 @@ pub struct AppState {
     presence: Arc<Presence>,
     /// End-to-end keys and device list changes.
     device_keys: Arc<DeviceKeys>,
+    to_device: Arc<ToDevice>,
 }
 
 impl AppState {
@@ -164,12 +166,13 @@ impl AppState {
                 Arc::clone(&notifier),
                 Arc::clone(&account_data),
             )
-            .with_outbox(outbox),
+            .with_outbox(outbox.clone()),
         );
         let presence = Presence::new(
             database.clone(),
             Arc::clone(&notifier),
             config.presence.enabled,
+            outbox.clone(),
         );
         let device_keys = Arc::new(
             DeviceKeys::new(
@@ -180,6 +183,12 @@ impl AppState {
             .with_federation_sender(Arc::clone(&federation_sender))
             .with_uia(uia),
         );
+        let to_device = Arc::new(ToDevice::new(
+            database.clone(),
+            Arc::clone(&notifier),
+            config.server_name.clone(),
+            outbox,
+        ));
         let sync = Sync::new(
             database.clone(),
             notifier,
@@ -188,6 +197,7 @@ impl AppState {
             Arc::clone(&typing),
             Arc::clone(&receipts),
             Arc::clone(&presence),
+            Arc::clone(&to_device),
         )
         .with_device_keys(Arc::clone(&device_keys));
         Self {
@@ -209,6 +219,7 @@ impl AppState {
             receipts,
             presence,
             device_keys,
+            to_device,
         }
     }
 

@@ -14,7 +14,7 @@
 //!   endpoints built on it.
 //! - [`notifier`]: wakes waiting `/sync` requests; [`sync`]: `/sync`; [`account_data`]:
 //!   account data, room tags and filters; [`ephemeral`]: typing, receipts, read markers,
-//!   presence and unread counts.
+//!   presence and unread counts; [`to_device`]: send-to-device messages.
 //!
 //! Services answer with the client API's `MatrixError`/`UiaError`: they implement client-server
 //! semantics, and the error codes are part of them.
@@ -31,6 +31,7 @@ pub mod rooms;
 pub mod secrets;
 pub mod sessions;
 pub mod sync;
+pub mod to_device;
 pub mod uia;
 
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -27,6 +27,8 @@
 //!   redactions and replaced state; `forgotten`: rooms users forgot.
 //! - `federation_queue`: the durable outgoing federation queue (per-destination batches and
 //!   backoff) and the inbound transactions already answered.
+//! - `to_device`: send-to-device messages waiting per device (the `to_device` stream) and the
+//!   requests already taken in.
 //!
 //! See `pool` for the writer model and the SQLite settings, and
 //! `dialect` for the few SQL differences between the backends.
@@ -59,6 +61,7 @@ mod sessions;
 mod state;
 mod sync;
 mod timeline;
+mod to_device;
 mod tokens;
 mod uia_sessions;
 mod users;
@@ -92,6 +95,7 @@ pub use sessions::{NewSession, Refresh, RefreshToken};
 pub use state::{StateChange, StateGroupId, StateMap, MAX_DELTA_CHAIN};
 pub use sync::MembershipPosition;
 pub use timeline::{Direction, TimelineEvent, TimelineRange};
+pub use to_device::{NewToDevice, ToDeviceMessage};
 pub use tokens::{AccessToken, NewAccessToken, TokenHash};
 pub use uia_sessions::UiaSession;
 pub use users::{NewUser, User};

@@ -36,6 +36,8 @@ mod s36_knocking;
 mod s37_room_upgrades;
 #[path = "sytest/s38_ephemeral.rs"]
 mod s38_ephemeral;
+#[path = "sytest/s39_to_device.rs"]
+mod s39_to_device;
 #[path = "sytest/s40_e2e_keys.rs"]
 mod s40_e2e_keys;
 #[path = "sytest/s49_server_keys.rs"]
@@ -58,6 +60,8 @@ mod s56_federation_partition;
 mod s57_federation_bad_input;
 #[path = "sytest/s58_federation_edus.rs"]
 mod s58_federation_edus;
+#[path = "sytest/s59_federation_to_device.rs"]
+mod s59_federation_to_device;
 #[path = "sytest/s60_synapse_interop.rs"]
 mod s60_synapse_interop;
 #[path = "sytest/s61_federation_keys.rs"]

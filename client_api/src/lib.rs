@@ -32,6 +32,7 @@ pub mod server_discovery;
 pub mod session_management;
 pub mod synapse_admin;
 pub mod sync;
+pub mod to_device;
 pub mod typing;
 pub mod uia;
 
@@ -62,6 +63,7 @@ pub use room_upgrades::RoomUpgradePort;
 pub use server_discovery::ClientDiscoveryPort;
 pub use session_management::SessionPort;
 pub use sync::SyncPort;
+pub use to_device::ToDevicePort;
 pub use typing::TypingPort;
 pub use uia::{UiaChallenge, UiaError};
 
@@ -87,6 +89,7 @@ pub trait ClientPorts:
     + ReadMarkersPort
     + PresencePort
     + KeysPort
+    + ToDevicePort
 {
 }
 
@@ -111,6 +114,7 @@ impl<P> ClientPorts for P where
         + ReadMarkersPort
         + PresencePort
         + KeysPort
+        + ToDevicePort
 {
 }
 
@@ -231,6 +235,11 @@ pub fn router<P: ClientPorts>(backend: Arc<P>) -> Router {
     let router = directory_router(router);
     let router = ephemeral_router(router);
     let router = end_to_end_encryption::mount_all(router);
+    let router = mount(
+        router,
+        &to_device::send_to_device::ENDPOINT,
+        to_device::send_to_device::handler::<P>,
+    );
     router.with_state(backend)
 }
 

@@ -79,6 +79,18 @@ pub struct PresenceEvent {
     pub content: Value,
 }
 
+/// A send-to-device message as `/sync` delivers it (spec § "Send-to-Device messaging").
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ToDeviceEvent {
+    /// Who sent it.
+    pub sender: String,
+    /// The event type.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// The content.
+    pub content: Value,
+}
+
 /// A stripped state event (invite and knock state).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StrippedStateEvent {
@@ -105,7 +117,7 @@ pub struct Response {
     /// Presence updates.
     pub presence: Events<PresenceEvent>,
     /// Messages sent to this device.
-    pub to_device: Events<BasicEvent>,
+    pub to_device: Events<ToDeviceEvent>,
     /// Users whose device lists changed.
     pub device_lists: DeviceLists,
     /// The syncing device's unclaimed one-time keys per algorithm.

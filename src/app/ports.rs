@@ -29,6 +29,7 @@ mod membership;
 mod rooms;
 mod server_server;
 mod sync;
+mod to_device;
 mod transactions;
 
 /// The room version new rooms get, advertised in `m.room_versions` (Synapse's default).

@@ -10,7 +10,8 @@
 //! with events in `(since, now]` (a primary key range) and the account data changed in the
 //! same range, the rooms with receipts in the range and those whose typing set changed, and
 //! builds only those rooms (typing and receipts go to `ephemeral`, with the unread counts of
-//! every joined room built); presence changes of users sharing a room go to `presence`. With a `since` token, a `timeout` and nothing
+//! every joined room built); presence changes of users sharing a room go to `presence`, and
+//! the device's send-to-device messages to `to_device` (see `services::to_device`). With a `since` token, a `timeout` and nothing
 //! new, it waits on the [`Notifier`] (holding no database connection) and builds again when
 //! woken, until the timeout.
 
@@ -41,6 +42,7 @@ use super::ephemeral::typing::Typing;
 use super::ephemeral::unread::Reader;
 use super::internal;
 use super::notifier::Notifier;
+use super::to_device::ToDevice;
 use crate::storage::{AccountDataEntry, Database, MembershipPosition};
 
 /// How many rooms of one response are built at once.
@@ -61,11 +63,13 @@ pub struct Sync {
     presence: Arc<Presence>,
     /// `device_lists` and the device's key counts (none: left empty).
     device_keys: Option<Arc<DeviceKeys>>,
+    to_device: Arc<ToDevice>,
 }
 
 impl Sync {
     /// A sync service; `account_data` reads stored filters; `typing`, `receipts` and
-    /// `presence` fill the ephemeral and presence sections.
+    /// `presence` fill the ephemeral and presence sections, `to_device` the device's messages.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         database: Database,
         notifier: Arc<Notifier>,
@@ -74,6 +78,7 @@ impl Sync {
         typing: Arc<Typing>,
         receipts: Arc<Receipts>,
         presence: Arc<Presence>,
+        to_device: Arc<ToDevice>,
     ) -> Self {
         Self {
             database,
@@ -84,6 +89,7 @@ impl Sync {
             receipts,
             presence,
             device_keys: None,
+            to_device,
         }
     }
 
@@ -150,7 +156,15 @@ impl Sync {
             receipts: position("receipts"),
             presence: self.presence.position(),
             device_lists: position("device_lists"),
-            ..since.unwrap_or_default()
+            to_device: position("to_device"),
+        };
+        let (to_device, to_device_position) = self
+            .to_device
+            .for_sync(user, since.map(|since| since.to_device), now.to_device)
+            .await?;
+        let now = StreamToken {
+            to_device: to_device_position,
+            ..now
         };
         let since_events = since.map(|s| s.events_position());
         // Four independent reads at once.
@@ -269,6 +283,7 @@ impl Sync {
             account_data: Events { events: global },
             presence: Events { events: presence },
             event_fields: filter.filter.event_fields.clone(),
+            to_device: Events { events: to_device },
             ..Response::default()
         };
         if let Some(device_keys) = &self.device_keys {

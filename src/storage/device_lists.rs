@@ -110,8 +110,8 @@ impl Database {
             .collect()
     }
 
-    /// The servers of the users sharing a joined room with `user_id` (its device list
-    /// updates go there), sorted.
+    /// The servers of the users sharing a joined room with `user_id` (theirs included),
+    /// sorted: where its presence and device list updates go.
     pub async fn servers_sharing_rooms(&self, user_id: &str) -> Result<Vec<String>, StorageError> {
         let server = self.dialect.server_part("other.user_id");
         let mut servers: Vec<String> = sqlx::query_scalar(&format!(

@@ -214,7 +214,7 @@ impl Database {
         .bind(keep_token.map(TokenHash::as_str))
         .execute(&mut *tx)
         .await?;
-        for table in ["refresh_tokens", "devices"] {
+        for table in ["refresh_tokens", "device_inbox", "devices"] {
             sqlx::query(&format!(
                 "DELETE FROM {table} WHERE user_id = $1 AND ($2 IS NULL OR device_id <> $2)"
             ))
@@ -248,7 +248,7 @@ pub(crate) async fn delete_device_rows(
     user_id: &str,
     device_id: &str,
 ) -> Result<bool, StorageError> {
-    for table in ["access_tokens", "refresh_tokens"] {
+    for table in ["access_tokens", "refresh_tokens", "device_inbox"] {
         sqlx::query(&format!(
             "DELETE FROM {table} WHERE user_id = $1 AND device_id = $2"
         ))

@@ -15,3 +15,4 @@ mod state;
 mod state_chain;
 mod sync;
 mod timeline;
+mod to_device;

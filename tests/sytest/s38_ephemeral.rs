@@ -13,7 +13,7 @@ mod typing;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::harness::rooms::{call, create_room, encode, membership, room_path};
+use crate::harness::rooms::{call, create_room, encode, membership, next_batch, room_path, sync};
 use crate::harness::{register, Backend, Options, Session, TestServer};
 
 /// A server with open registration, `alice` and `bob` joined to a room alice created.
@@ -25,22 +25,6 @@ async fn shared_room(backend: Backend) -> (TestServer, Session, Session, String)
     let (status, body) = membership(&server, &bob, &room_id, "join", json!({})).await;
     assert_eq!(status, 200, "{body}");
     (server, alice, bob, room_id)
-}
-
-/// `GET /sync` with `since` (if any) and `timeout`; panics unless it succeeds.
-async fn sync(server: &TestServer, session: &Session, since: Option<&str>, timeout: u64) -> Value {
-    let mut path = format!("/_matrix/client/v3/sync?timeout={timeout}");
-    if let Some(since) = since {
-        path.push_str(&format!("&since={}", encode(since)));
-    }
-    let (status, body) = call(server, session, Method::GET, &path, None).await;
-    assert_eq!(status, 200, "sync: {body}");
-    body
-}
-
-/// The `next_batch` of a sync response.
-fn next_batch(body: &Value) -> String {
-    body["next_batch"].as_str().expect("next_batch").to_owned()
 }
 
 /// The room's ephemeral event of `event_type` in a sync response, if any.

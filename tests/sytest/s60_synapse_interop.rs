@@ -1,12 +1,14 @@
 //! Interop with a real Synapse (from PyPI; see `harness/synapse.rs`): a Synapse user joins a
 //! Concord room and a Concord user joins a Synapse room, over HTTPS federation on loopback
 //! with the test CA; messages reach the other side's `/sync`, and both servers hold the same
-//! room state.
+//! room state; typing, receipts, send-to-device messages and presence cross both ways.
 
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::harness::rooms::{call, create_room, encode, room_path, send_message, sync_until};
+use crate::harness::rooms::{
+    call, create_room, encode, room_path, send_message, sync_until, sync_until_found,
+};
 use crate::harness::synapse::Synapse;
 use crate::harness::{federating, register, Session, TestServer};
 
@@ -37,24 +39,14 @@ async fn synapse_sync_until(
     tries: usize,
     matches: impl Fn(&Value) -> bool,
 ) -> Option<Value> {
-    let mut since: Option<String> = None;
-    for _ in 0..tries {
-        let path = match &since {
-            Some(token) => format!("/_matrix/client/v3/sync?timeout=1000&since={token}"),
-            None => "/_matrix/client/v3/sync".to_owned(),
-        };
-        let (status, body) = synapse.call(session, Method::GET, &path, None).await;
-        assert_eq!(status, 200, "sync: {body}");
+    synapse_sync_found(synapse, session, tries, |body| {
         let timeline = &body["rooms"]["join"][room_id]["timeline"]["events"];
-        if let Some(found) = timeline
+        timeline
             .as_array()
             .and_then(|e| e.iter().find(|e| matches(e)))
-        {
-            return Some(found.clone());
-        }
-        since = body["next_batch"].as_str().map(str::to_owned);
-    }
-    None
+            .cloned()
+    })
+    .await
 }
 
 #[tokio::test]
@@ -787,4 +779,138 @@ async fn typing_and_receipts_cross_between_synapse_and_concord() {
         "typing {saw_typing}, receipt {saw_receipt}\n{}",
         synapse.log()
     );
+}
+
+/// Long-polls Synapse's `/sync` (at most `tries` polls of up to a second) until `found` picks
+/// something out of a response.
+async fn synapse_sync_found(
+    synapse: &Synapse,
+    session: &Session,
+    tries: usize,
+    found: impl Fn(&Value) -> Option<Value>,
+) -> Option<Value> {
+    let mut since: Option<String> = None;
+    for _ in 0..tries {
+        let path = match &since {
+            Some(token) => format!("/_matrix/client/v3/sync?timeout=1000&since={token}"),
+            None => "/_matrix/client/v3/sync".to_owned(),
+        };
+        let (status, body) = synapse.call(session, Method::GET, &path, None).await;
+        assert_eq!(status, 200, "sync: {body}");
+        if let Some(value) = found(&body) {
+            return Some(value);
+        }
+        since = body["next_batch"].as_str().map(str::to_owned);
+    }
+    None
+}
+
+/// The first to-device event of type `m.test` in a sync response.
+fn test_message(body: &Value) -> Option<Value> {
+    body["to_device"]["events"]
+        .as_array()?
+        .iter()
+        .find(|e| e["type"] == "m.test")
+        .cloned()
+}
+
+/// The content of `user_id`'s `m.presence` event with `status_msg` in a sync response.
+fn presence_with(body: &Value, user_id: &str, status_msg: &str) -> Option<Value> {
+    body["presence"]["events"]
+        .as_array()?
+        .iter()
+        .find(|e| e["sender"] == user_id && e["content"]["status_msg"] == status_msg)
+        .map(|e| e["content"].clone())
+}
+
+#[tokio::test]
+async fn to_device_messages_and_presence_cross_between_synapse_and_concord() {
+    let Some(synapse) = Synapse::start().await else {
+        return;
+    };
+    let concord = federating().await;
+    let bob = register(&concord, "bob", "secret-bob").await;
+    let sam = synapse.register("sam").await;
+
+    // To-device, Synapse → Concord (every device) and back (one device).
+    let body = json!({"messages": {bob.user_id.clone(): {"*": {"from": "sam"}}}});
+    let (status, answer) = synapse
+        .call(
+            &sam,
+            Method::PUT,
+            "/_matrix/client/v3/sendToDevice/m.test/s1",
+            Some(&body),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    let got = sync_until_found(&concord, &bob, 30, test_message)
+        .await
+        .unwrap_or_else(|| panic!("bob never got sam's message\n{}", synapse.log()));
+    assert_eq!(got["sender"], json!(sam.user_id), "{got}");
+    assert_eq!(got["content"], json!({"from": "sam"}), "{got}");
+    let body = json!({"messages": {sam.user_id.clone(): {sam.device_id.clone(): {"from": "bob"}}}});
+    let (status, answer) = call(
+        &concord,
+        &bob,
+        Method::PUT,
+        "/_matrix/client/v3/sendToDevice/m.test/b1",
+        Some(&body),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    let got = synapse_sync_found(&synapse, &sam, 30, test_message)
+        .await
+        .unwrap_or_else(|| panic!("sam never got bob's message\n{}", synapse.log()));
+    assert_eq!(got["sender"], json!(bob.user_id), "{got}");
+    assert_eq!(got["content"], json!({"from": "bob"}), "{got}");
+
+    // Presence, once they share a room.
+    let (status, body) = synapse
+        .call(
+            &sam,
+            Method::POST,
+            "/_matrix/client/v3/createRoom",
+            Some(&json!({"preset": "public_chat"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let room_id = body["room_id"].as_str().expect("room id").to_owned();
+    let path = format!(
+        "/_matrix/client/v3/join/{}?server_name={}",
+        encode(&room_id),
+        encode(&synapse.server_name)
+    );
+    let (status, body) = call(&concord, &bob, Method::POST, &path, Some(&json!({}))).await;
+    assert_eq!(status, 200, "{body}");
+    let path = format!(
+        "/_matrix/client/v3/presence/{}/status",
+        encode(&sam.user_id)
+    );
+    let status_body = json!({"presence": "unavailable", "status_msg": "synapse lunch"});
+    let (status, body) = synapse
+        .call(&sam, Method::PUT, &path, Some(&status_body))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let sam_id = sam.user_id.clone();
+    let seen = sync_until_found(&concord, &bob, 30, |body| {
+        presence_with(body, &sam_id, "synapse lunch")
+    })
+    .await
+    .unwrap_or_else(|| panic!("bob never saw sam's presence\n{}", synapse.log()));
+    assert_eq!(seen["presence"], "unavailable", "{seen}");
+
+    let path = format!(
+        "/_matrix/client/v3/presence/{}/status",
+        encode(&bob.user_id)
+    );
+    let status_body = json!({"presence": "online", "status_msg": "concord here"});
+    let (status, body) = call(&concord, &bob, Method::PUT, &path, Some(&status_body)).await;
+    assert_eq!(status, 200, "{body}");
+    let bob_id = bob.user_id.clone();
+    let seen = synapse_sync_found(&synapse, &sam, 30, |body| {
+        presence_with(body, &bob_id, "concord here")
+    })
+    .await
+    .unwrap_or_else(|| panic!("sam never saw bob's presence\n{}", synapse.log()));
+    assert_eq!(seen["presence"], "online", "{seen}");
 }

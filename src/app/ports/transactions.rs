@@ -147,8 +147,8 @@ impl AppState {
         }
     }
 
-    /// Hands an EDU to the service of its type (`m.typing`, `m.receipt`; others are ignored
-    /// for now). An EDU that fails is dropped: EDUs are not retried.
+    /// Hands an EDU to the service of its type (`m.typing`, `m.receipt`, `m.presence`,
+    /// `m.direct_to_device`; others are ignored for now). An EDU that fails is dropped: EDUs are not retried.
     async fn receive_edu(&self, origin: &str, edu: &Value) {
         let edu_type = edu
             .get("edu_type")
@@ -175,6 +175,8 @@ impl AppState {
                     .remote_device_list_update(origin, content)
                     .await
             }
+            "m.presence" => self.presence.remote_presence(origin, content).await,
+            "m.direct_to_device" => self.to_device.receive_edu(origin, content).await,
             _ => {
                 tracing::debug!(origin, edu_type, "EDU type not handled yet, ignored");
                 Ok(())

@@ -35,7 +35,7 @@ impl KeyMemo {
         let keys = self.lock();
         let entry = keys.get(&(server.to_owned(), key_id.to_owned()))?;
         (entry.read_at.elapsed() < MEMO_FOR && entry.usable_until >= valid_at)
-            .then(|| entry.key.clone())
+            .then_some(entry.key)
     }
 
     /// Remembers a key read from the database.
@@ -45,7 +45,7 @@ impl KeyMemo {
             keys.clear();
         }
         let entry = Entry {
-            key: key.clone(),
+            key: *key,
             usable_until,
             read_at: Instant::now(),
         };

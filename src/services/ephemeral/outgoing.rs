@@ -1,7 +1,9 @@
 //! Outgoing EDUs: a local user's typing notices and public read receipts go to every other
 //! server with joined members in the room (server-server API § "Typing Notifications",
-//! § "Receipts"), through the durable federation queue. EDUs are not retried across a
-//! destination's dead period any differently from PDUs: they wait in the queue with them.
+//! § "Receipts"), presence to every server sharing a room with the user (§ "Presence"), and
+//! send-to-device messages to their recipients' servers (§ "Send-to-device messaging"),
+//! through the durable federation queue. EDUs are not retried across a destination's dead
+//! period any differently from PDUs: they wait in the queue with them.
 
 use std::sync::Arc;
 
@@ -60,6 +62,34 @@ impl EduOutbox {
             &receipt_edu(room_id, user_id, event_id, ts, thread_id),
         )
         .await;
+    }
+
+    /// An `m.presence` EDU `{"push": [push]}` for every other server sharing a room with
+    /// `user_id` (spec § "Presence").
+    pub async fn presence(&self, user_id: &str, push: Value) {
+        let Some(target) = &self.target else {
+            return;
+        };
+        let servers = match target.database.servers_sharing_rooms(user_id).await {
+            Ok(servers) => servers,
+            Err(error) => {
+                tracing::error!(%error, user_id, "reading the servers to send presence to");
+                return;
+            }
+        };
+        let edu = json!({"edu_type": "m.presence", "content": {"push": [push]}});
+        for server in servers.iter().filter(|s| **s != target.server_name) {
+            target.sender.enqueue_edu(server, &edu).await;
+        }
+    }
+
+    /// Queues `edu` for `destination` (ours: nothing).
+    pub async fn to_server(&self, destination: &str, edu: &Value) {
+        if let Some(target) = &self.target {
+            if destination != target.server_name {
+                target.sender.enqueue_edu(destination, edu).await;
+            }
+        }
     }
 
     /// Queues `edu` for every server with joined members in `room_id` except ours.

@@ -11,6 +11,14 @@
 //!
 //! The stream restarts at 0 with the process: a token ahead of it gets the current presence
 //! of every user the syncing user shares a room with.
+//!
+//! Federation (server-server API § "Presence"): every change of a local user's presence that
+//! clients see leaves as an `m.presence` EDU for the servers sharing a room with them, and is
+//! pushed again every 25 minutes while they are not offline (Synapse's
+//! `FEDERATION_PING_INTERVAL`, so other servers do not time them out). Other servers' users
+//! take what their server pushes (`remote_presence`: only users of the origin who are joined
+//! to a room here); the local sync and idle timers never apply to them: they go `offline`
+//! after 30 minutes without an update (Synapse's `FEDERATION_TIMEOUT`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -19,11 +27,13 @@ use std::time::Duration;
 use client_api::sync::PresenceEvent;
 use client_api::{ClientUser, MatrixError};
 use serde_json::{json, Map, Value};
+use state_res::ids::server_name_of;
 use tracing::instrument;
 
+use super::outgoing::EduOutbox;
 use crate::services::notifier::Notifier;
 use crate::services::{internal, now_ms};
-use crate::storage::Database;
+use crate::storage::{Database, StorageError};
 
 /// Idle this long, an online user becomes `unavailable` (Synapse's `IDLE_TIMER`).
 const IDLE_MS: i64 = 5 * 60 * 1000;
@@ -31,6 +41,12 @@ const IDLE_MS: i64 = 5 * 60 * 1000;
 const SYNC_TIMEOUT_MS: i64 = 30 * 1000;
 /// Active within this long: `currently_active` (Synapse's `LAST_ACTIVE_GRANULARITY`).
 const ACTIVE_MS: i64 = 60 * 1000;
+/// A remote user without an update this long becomes `offline` (Synapse's
+/// `FEDERATION_TIMEOUT`).
+const FEDERATION_TIMEOUT_MS: i64 = 30 * 60 * 1000;
+/// A local user's unchanged presence is pushed to other servers again after this long
+/// (Synapse's `FEDERATION_PING_INTERVAL`).
+const FEDERATION_PING_MS: i64 = 25 * 60 * 1000;
 /// How often the timeouts are checked.
 const TICK: Duration = Duration::from_secs(5);
 
@@ -40,6 +56,8 @@ pub struct Presence {
     database: Database,
     notifier: Arc<Notifier>,
     enabled: bool,
+    /// Where local users' presence goes to other servers.
+    outbox: EduOutbox,
     state: Mutex<State>,
 }
 
@@ -59,6 +77,19 @@ struct UserPresence {
     syncing: u32,
     /// The stream position of the last change clients see.
     changed_at: i64,
+    /// For other servers' users: what their server last pushed. `None`: a local user.
+    remote: Option<Remote>,
+    /// For local users: when their presence was last pushed to other servers.
+    pushed_ms: i64,
+}
+
+/// What a remote user's server says beyond the state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Remote {
+    /// When the last update arrived, ms since the Unix epoch.
+    updated_ms: i64,
+    /// Its `currently_active`.
+    currently_active: bool,
 }
 
 impl Default for UserPresence {
@@ -70,6 +101,8 @@ impl Default for UserPresence {
             last_sync_ms: 0,
             syncing: 0,
             changed_at: 0,
+            remote: None,
+            pushed_ms: 0,
         }
     }
 }
@@ -82,12 +115,19 @@ pub struct SyncGuard {
 }
 
 impl Presence {
-    /// A presence service (with its timeout task when `enabled` and a runtime runs).
-    pub fn new(database: Database, notifier: Arc<Notifier>, enabled: bool) -> Arc<Self> {
+    /// A presence service (with its timeout task when `enabled` and a runtime runs) sending
+    /// local users' presence to other servers through `outbox`.
+    pub fn new(
+        database: Database,
+        notifier: Arc<Notifier>,
+        enabled: bool,
+        outbox: EduOutbox,
+    ) -> Arc<Self> {
         let presence = Arc::new(Self {
             database,
             notifier,
             enabled,
+            outbox,
             state: Mutex::new(State::default()),
         });
         if let (true, Ok(runtime)) = (enabled, tokio::runtime::Handle::try_current()) {
@@ -178,6 +218,49 @@ impl Presence {
         }
     }
 
+    /// An `m.presence` EDU from `origin`: `{"push": [{user_id, presence, last_active_ago?,
+    /// currently_active?, status_msg?}]}`. Entries for users of other servers, for users not
+    /// joined to any room here, or with an unknown state are ignored.
+    pub async fn remote_presence(&self, origin: &str, content: &Value) -> Result<(), StorageError> {
+        if !self.enabled {
+            return Ok(());
+        }
+        let Some(push) = content.get("push").and_then(Value::as_array) else {
+            tracing::debug!(origin, "m.presence EDU without push ignored");
+            return Ok(());
+        };
+        for entry in push {
+            let text = |key: &str| entry.get(key).and_then(Value::as_str);
+            let (Some(user_id), Some(state)) = (text("user_id"), text("presence")) else {
+                continue;
+            };
+            if server_name_of(user_id) != Some(origin) || check_presence(state).is_err() {
+                tracing::debug!(origin, user_id, "m.presence entry ignored");
+                continue;
+            }
+            if self.database.users_sharing_rooms(user_id).await?.is_empty() {
+                continue;
+            }
+            let now = now_ms();
+            let last_active_ago = entry.get("last_active_ago").and_then(Value::as_i64);
+            let currently_active = entry.get("currently_active").and_then(Value::as_bool);
+            let status_msg = text("status_msg").filter(|msg| !msg.is_empty());
+            self.change(user_id, |presence| {
+                presence.presence = state.to_owned();
+                presence.status_msg = status_msg.map(str::to_owned);
+                if let Some(ago) = last_active_ago {
+                    presence.last_active_ms = now - ago.max(0);
+                }
+                presence.remote = Some(Remote {
+                    updated_ms: now,
+                    currently_active: currently_active.unwrap_or(false),
+                });
+            })
+            .await;
+        }
+        Ok(())
+    }
+
     /// The stream's position.
     pub fn position(&self) -> i64 {
         self.lock().position
@@ -252,8 +335,51 @@ impl Presence {
             changed
         };
         if changed {
-            self.wake_sharing(user_id).await;
+            self.announce(user_id).await;
         }
+    }
+
+    /// A user's presence changed: wakes the users sharing a room with them and, for a local
+    /// user, tells the other servers sharing one.
+    async fn announce(&self, user_id: &str) {
+        self.wake_sharing(user_id).await;
+        self.push_to_servers(user_id).await;
+    }
+
+    /// Sends a local user's presence to the servers sharing a room with them (remote users'
+    /// presence is their own server's to send).
+    async fn push_to_servers(&self, user_id: &str) {
+        let now = now_ms();
+        let push = {
+            let mut state = self.lock();
+            let Some(presence) = state.users.get_mut(user_id) else {
+                return;
+            };
+            if presence.remote.is_some() {
+                return;
+            }
+            presence.pushed_ms = now;
+            let mut push = content(presence, now);
+            push.insert("user_id".to_owned(), json!(user_id));
+            Value::Object(push)
+        };
+        self.outbox.presence(user_id, push).await;
+    }
+
+    /// The local users not offline whose presence was last pushed to other servers more than
+    /// [`FEDERATION_PING_MS`] ago.
+    fn due_for_ping(&self, now: i64) -> Vec<String> {
+        let state = self.lock();
+        state
+            .users
+            .iter()
+            .filter(|(_, presence)| {
+                presence.remote.is_none()
+                    && presence.presence != "offline"
+                    && now - presence.pushed_ms > FEDERATION_PING_MS
+            })
+            .map(|(user_id, _)| user_id.clone())
+            .collect()
     }
 
     /// Wakes the users sharing a room with `user_id`, and them.
@@ -273,7 +399,12 @@ impl Presence {
         let mut changed = Vec::new();
         for (user_id, presence) in &mut state.users {
             let before = visible(presence, now);
-            if presence.syncing == 0
+            if let Some(remote) = presence.remote {
+                if presence.presence != "offline" && now - remote.updated_ms > FEDERATION_TIMEOUT_MS
+                {
+                    presence.presence = "offline".to_owned();
+                }
+            } else if presence.syncing == 0
                 && presence.presence != "offline"
                 && now - presence.last_sync_ms > SYNC_TIMEOUT_MS
             {
@@ -333,7 +464,10 @@ fn visible(presence: &UserPresence, now: i64) -> (String, bool, Option<String>) 
 }
 
 fn currently_active(presence: &UserPresence, now: i64) -> bool {
-    presence.presence == "online" && now - presence.last_active_ms < ACTIVE_MS
+    match presence.remote {
+        Some(remote) => presence.presence != "offline" && remote.currently_active,
+        None => presence.presence == "online" && now - presence.last_active_ms < ACTIVE_MS,
+    }
 }
 
 /// The content of `m.presence` and of `GET /presence/{userId}/status`.
@@ -366,8 +500,12 @@ async fn timeouts(presence: Weak<Presence>) {
         let Some(presence) = presence.upgrade() else {
             return;
         };
-        for user_id in presence.expire(now_ms()) {
-            presence.wake_sharing(&user_id).await;
+        let now = now_ms();
+        for user_id in presence.expire(now) {
+            presence.announce(&user_id).await;
+        }
+        for user_id in presence.due_for_ping(now) {
+            presence.push_to_servers(&user_id).await;
         }
     }
 }

@@ -27,7 +27,7 @@ pub struct StreamToken {
     pub typing: i64,
     /// Read receipts (`receipts.stream_id`).
     pub receipts: i64,
-    /// To-device messages (not served yet: always 0).
+    /// Send-to-device messages (`device_inbox.stream_id`).
     pub to_device: i64,
     /// Presence (the in-memory presence stream).
     pub presence: i64,

@@ -171,22 +171,53 @@ pub async fn sync_until(
     tries: usize,
     matches: impl Fn(&Value) -> bool,
 ) -> Option<Value> {
-    let mut since: Option<String> = None;
-    for _ in 0..tries {
-        let path = match &since {
-            Some(token) => format!("/_matrix/client/v3/sync?timeout=1000&since={token}"),
-            None => "/_matrix/client/v3/sync".to_owned(),
-        };
-        let (status, body) = call(server, session, Method::GET, &path, None).await;
-        assert_eq!(status, 200, "sync: {body}");
+    sync_until_found(server, session, tries, |body| {
         let timeline = &body["rooms"]["join"][room_id]["timeline"]["events"];
-        if let Some(found) = timeline
+        timeline
             .as_array()
             .and_then(|e| e.iter().find(|e| matches(e)))
-        {
-            return Some(found.clone());
+            .cloned()
+    })
+    .await
+}
+
+/// Long-polls `/sync` as `session` (an initial sync, then at most `tries - 1` polls of up to
+/// one second) until `found` picks something out of a response; what it picked, or `None`.
+pub async fn sync_until_found(
+    server: &TestServer,
+    session: &Session,
+    tries: usize,
+    found: impl Fn(&Value) -> Option<Value>,
+) -> Option<Value> {
+    let mut since: Option<String> = None;
+    for _ in 0..tries {
+        let body = sync(server, session, since.as_deref(), 1000).await;
+        if let Some(value) = found(&body) {
+            return Some(value);
         }
         since = body["next_batch"].as_str().map(str::to_owned);
     }
     None
+}
+
+/// `GET /sync` with `since` (if any; without it, `timeout` is ignored by the server) and
+/// `timeout`; panics unless it succeeds.
+pub async fn sync(
+    server: &TestServer,
+    session: &Session,
+    since: Option<&str>,
+    timeout: u64,
+) -> Value {
+    let mut path = format!("/_matrix/client/v3/sync?timeout={timeout}");
+    if let Some(since) = since {
+        path.push_str(&format!("&since={}", encode(since)));
+    }
+    let (status, body) = call(server, session, Method::GET, &path, None).await;
+    assert_eq!(status, 200, "sync: {body}");
+    body
+}
+
+/// The `next_batch` of a sync response.
+pub fn next_batch(body: &Value) -> String {
+    body["next_batch"].as_str().expect("next_batch").to_owned()
 }
