@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use crate::harness::rooms::{
     call, create_room, encode, room_path, send_message, sync_until, sync_until_found,
 };
-use crate::harness::synapse::Synapse;
+use crate::harness::synapse::{join_path, Synapse};
 use crate::harness::{federating, register, Session, TestServer};
 
 /// `(type, state_key, event_id)` of a `/state` answer, sorted.
@@ -64,14 +64,7 @@ async fn a_synapse_user_joins_a_concord_room_and_messages_flow_both_ways() {
     )
     .await;
 
-    let path = format!(
-        "/_matrix/client/v3/join/{}?server_name={}",
-        encode(&room_id),
-        encode(&concord.server_name)
-    );
-    let (status, body) = synapse
-        .call(&sam, Method::POST, &path, Some(&json!({})))
-        .await;
+    let (status, body) = synapse.join_via(&sam, &room_id, &concord.server_name).await;
     assert_eq!(status, 200, "Synapse joining: {body}\n{}", synapse.log());
 
     send_message(&concord, &alice, &room_id, "hello synapse").await;
@@ -132,22 +125,14 @@ async fn a_concord_user_joins_a_synapse_room_and_messages_flow_both_ways() {
     let concord = federating().await;
     let bob = register(&concord, "bob", "secret-bob").await;
     let sam = synapse.register("sam").await;
-    let (status, body) = synapse
-        .call(
+    let room_id = synapse
+        .create_room(
             &sam,
-            Method::POST,
-            "/_matrix/client/v3/createRoom",
-            Some(&json!({"preset": "public_chat", "name": "Synapse room"})),
+            json!({"preset": "public_chat", "name": "Synapse room"}),
         )
         .await;
-    assert_eq!(status, 200, "{body}");
-    let room_id = body["room_id"].as_str().expect("room id").to_owned();
 
-    let path = format!(
-        "/_matrix/client/v3/join/{}?server_name={}",
-        encode(&room_id),
-        encode(&synapse.server_name)
-    );
+    let path = join_path(&room_id, &synapse.server_name);
     let (status, body) = call(&concord, &bob, Method::POST, &path, Some(&json!({}))).await;
     assert_eq!(status, 200, "Concord joining: {body}\n{}", synapse.log());
 
@@ -386,16 +371,9 @@ async fn a_concord_user_reads_500_messages_of_synapse_history_through_backfill()
     let concord = federating().await;
     let bob = register(&concord, "bob", "secret-bob").await;
     let sam = synapse.register("sam").await;
-    let (status, body) = synapse
-        .call(
-            &sam,
-            Method::POST,
-            "/_matrix/client/v3/createRoom",
-            Some(&json!({"preset": "public_chat"})),
-        )
+    let room_id = synapse
+        .create_room(&sam, json!({"preset": "public_chat"}))
         .await;
-    assert_eq!(status, 200, "{body}");
-    let room_id = body["room_id"].as_str().expect("room id").to_owned();
     for n in 0..500 {
         let path = format!(
             "/_matrix/client/v3/rooms/{}/send/m.room.message/h{n}",
@@ -411,11 +389,7 @@ async fn a_concord_user_reads_500_messages_of_synapse_history_through_backfill()
             .await;
         assert_eq!(status, 200, "{body}");
     }
-    let path = format!(
-        "/_matrix/client/v3/join/{}?server_name={}",
-        encode(&room_id),
-        encode(&synapse.server_name)
-    );
+    let path = join_path(&room_id, &synapse.server_name);
     let (status, body) = call(&concord, &bob, Method::POST, &path, Some(&json!({}))).await;
     assert_eq!(status, 200, "{body}");
 
@@ -456,14 +430,7 @@ async fn concurrent_state_changes_on_concord_and_synapse_converge() {
     let alice = register(&concord, "alice", "secret-alice").await;
     let sam = synapse.register("sam").await;
     let room_id = create_room(&concord, &alice, json!({"preset": "public_chat"})).await;
-    let path = format!(
-        "/_matrix/client/v3/join/{}?server_name={}",
-        encode(&room_id),
-        encode(&concord.server_name)
-    );
-    let (status, body) = synapse
-        .call(&sam, Method::POST, &path, Some(&json!({})))
-        .await;
+    let (status, body) = synapse.join_via(&sam, &room_id, &concord.server_name).await;
     assert_eq!(status, 200, "{body}");
     // sam may change state too.
     let (status, mut levels) = call(
@@ -570,14 +537,7 @@ async fn a_synapse_user_reads_500_messages_of_concord_history_through_backfill()
     for n in 0..500 {
         send_message(&concord, &alice, &room_id, &format!("history {n}")).await;
     }
-    let path = format!(
-        "/_matrix/client/v3/join/{}?server_name={}",
-        encode(&room_id),
-        encode(&concord.server_name)
-    );
-    let (status, body) = synapse
-        .call(&sam, Method::POST, &path, Some(&json!({})))
-        .await;
+    let (status, body) = synapse.join_via(&sam, &room_id, &concord.server_name).await;
     assert_eq!(status, 200, "{body}");
 
     let mut seen: Vec<u32> = Vec::new();
@@ -646,21 +606,10 @@ async fn typing_and_receipts_cross_between_synapse_and_concord() {
     let concord = federating().await;
     let bob = register(&concord, "bob", "secret-bob").await;
     let sam = synapse.register("sam").await;
-    let (status, body) = synapse
-        .call(
-            &sam,
-            Method::POST,
-            "/_matrix/client/v3/createRoom",
-            Some(&json!({"preset": "public_chat"})),
-        )
+    let room_id = synapse
+        .create_room(&sam, json!({"preset": "public_chat"}))
         .await;
-    assert_eq!(status, 200, "{body}");
-    let room_id = body["room_id"].as_str().expect("room id").to_owned();
-    let path = format!(
-        "/_matrix/client/v3/join/{}?server_name={}",
-        encode(&room_id),
-        encode(&synapse.server_name)
-    );
+    let path = join_path(&room_id, &synapse.server_name);
     let (status, body) = call(&concord, &bob, Method::POST, &path, Some(&json!({}))).await;
     assert_eq!(status, 200, "{body}");
 
@@ -865,21 +814,10 @@ async fn to_device_messages_and_presence_cross_between_synapse_and_concord() {
     assert_eq!(got["content"], json!({"from": "bob"}), "{got}");
 
     // Presence, once they share a room.
-    let (status, body) = synapse
-        .call(
-            &sam,
-            Method::POST,
-            "/_matrix/client/v3/createRoom",
-            Some(&json!({"preset": "public_chat"})),
-        )
+    let room_id = synapse
+        .create_room(&sam, json!({"preset": "public_chat"}))
         .await;
-    assert_eq!(status, 200, "{body}");
-    let room_id = body["room_id"].as_str().expect("room id").to_owned();
-    let path = format!(
-        "/_matrix/client/v3/join/{}?server_name={}",
-        encode(&room_id),
-        encode(&synapse.server_name)
-    );
+    let path = join_path(&room_id, &synapse.server_name);
     let (status, body) = call(&concord, &bob, Method::POST, &path, Some(&json!({}))).await;
     assert_eq!(status, 200, "{body}");
     let path = format!(

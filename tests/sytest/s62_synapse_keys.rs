@@ -52,14 +52,7 @@ async fn keys_and_device_list_updates_cross_between_synapse_and_concord() {
     let alice = register(&concord, "alice", "secret-alice").await;
     let sam = synapse.register("sam").await;
     let room_id = create_room(&concord, &alice, json!({"preset": "public_chat"})).await;
-    let path = format!(
-        "/_matrix/client/v3/join/{}?server_name={}",
-        encode(&room_id),
-        encode(&concord.server_name)
-    );
-    let (status, body) = synapse
-        .call(&sam, Method::POST, &path, Some(&json!({})))
-        .await;
+    let (status, body) = synapse.join_via(&sam, &room_id, &concord.server_name).await;
     assert_eq!(status, 200, "Synapse joining: {body}\n{}", synapse.log());
     let first = send_message(&concord, &alice, &room_id, "keys next").await;
     let _ = sync_until(&concord, &alice, &room_id, 5, |e| e["event_id"] == first).await;

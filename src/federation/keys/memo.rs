@@ -34,8 +34,7 @@ impl KeyMemo {
     pub(super) fn get(&self, server: &str, key_id: &str, valid_at: i64) -> Option<VerifyingKey> {
         let keys = self.lock();
         let entry = keys.get(&(server.to_owned(), key_id.to_owned()))?;
-        (entry.read_at.elapsed() < MEMO_FOR && entry.usable_until >= valid_at)
-            .then_some(entry.key)
+        (entry.read_at.elapsed() < MEMO_FOR && entry.usable_until >= valid_at).then_some(entry.key)
     }
 
     /// Remembers a key read from the database.

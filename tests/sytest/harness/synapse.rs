@@ -15,6 +15,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
+use super::rooms::encode;
 use super::{client, tls, Session};
 
 /// A running Synapse.
@@ -138,6 +139,30 @@ impl Synapse {
         let status = response.status().as_u16();
         (status, response.json().await.unwrap_or(Value::Null))
     }
+
+    /// A room `owner` creates here with the `createRoom` `body`; its id.
+    pub async fn create_room(&self, owner: &Session, body: Value) -> String {
+        let path = "/_matrix/client/v3/createRoom";
+        let (status, answer) = self.call(owner, Method::POST, path, Some(&body)).await;
+        assert_eq!(status, 200, "Synapse createRoom: {answer}");
+        answer["room_id"].as_str().expect("room id").to_owned()
+    }
+
+    /// `user` (of this Synapse) joins `room_id` through the server `via`: the join's status
+    /// and body.
+    pub async fn join_via(&self, user: &Session, room_id: &str, via: &str) -> (u16, Value) {
+        let path = join_path(room_id, via);
+        self.call(user, Method::POST, &path, Some(&json!({}))).await
+    }
+}
+
+/// `POST /join/{roomId}?server_name={via}`.
+pub fn join_path(room_id: &str, via: &str) -> String {
+    format!(
+        "/_matrix/client/v3/join/{}?server_name={}",
+        encode(room_id),
+        encode(via)
+    )
 }
 
 impl Drop for Synapse {
