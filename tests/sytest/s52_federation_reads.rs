@@ -17,7 +17,7 @@ use state_res::room_version::RoomVersion;
 
 use crate::harness::federation::federation_request;
 use crate::harness::rooms::{
-    call, create_room, encode, membership, put_state, room_path, send_message,
+    call, create_room, encode, join_via, membership, put_state, room_path, send_message,
 };
 use crate::harness::{client, each_backend, register, Backend, Options, Session, TestServer};
 
@@ -753,13 +753,7 @@ async fn a_server_with_a_joined_member_reads_the_history_its_members_may_see() {
         )
         .await;
         let before = send_message(&home, &alice, &room_id, "before bob").await;
-        let path = format!(
-            "/_matrix/client/v3/join/{}?server_name={}",
-            encode(&room_id),
-            encode(&home.server_name)
-        );
-        let (status, body) = call(&remote, &bob, Method::POST, &path, Some(&json!({}))).await;
-        assert_eq!(status, 200, "{body}");
+        join_via(&remote, &bob, &room_id, &home.server_name).await;
         let after = send_message(&home, &alice, &room_id, "after bob").await;
         let state = state_ids(&home, &alice, &room_id).await;
         let bob_join = state_event(&state, "m.room.member", &bob_id);

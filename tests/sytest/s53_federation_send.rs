@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use tokio::net::TcpListener;
 
 use crate::harness::federation::federation_request;
-use crate::harness::rooms::{call, create_room, encode, send_message};
+use crate::harness::rooms::{create_room, join_via, send_message};
 use crate::harness::{client, each_backend, register, Backend, Options, TestServer};
 
 async fn tls_server(backend: Backend) -> TestServer {
@@ -380,13 +380,7 @@ async fn events_of_a_shared_room_go_to_the_other_servers_members() {
     let alice = register(&home, "alice", "secret-alice").await;
     let bob = register(&remote, "bob", "secret-bob").await;
     let room_id = create_room(&home, &alice, json!({"preset": "public_chat"})).await;
-    let path = format!(
-        "/_matrix/client/v3/join/{}?server_name={}",
-        encode(&room_id),
-        encode(&home.server_name)
-    );
-    let (status, body) = call(&remote, &bob, Method::POST, &path, Some(&json!({}))).await;
-    assert_eq!(status, 200, "{body}");
+    join_via(&remote, &bob, &room_id, &home.server_name).await;
 
     let event_id = send_message(&home, &alice, &room_id, "hello, remote").await;
     drained(&home, &remote.server_name, Duration::from_secs(10)).await;

@@ -10,7 +10,7 @@ use state_res::pdu::{sign_event, Pdu};
 use state_res::room_version::RoomVersion;
 
 use crate::harness::federation::federation_request;
-use crate::harness::rooms::{call, create_room, encode, room_path, send_message};
+use crate::harness::rooms::{call, create_room, encode, join_via, room_path, send_message};
 use crate::harness::{federating, register, TestServer};
 
 /// The ids the next event by `sender` needs: the room's latest event and the auth events.
@@ -118,13 +118,7 @@ async fn bad_pdus_are_dropped_redacted_or_rejected_and_the_room_survives() {
         json!({"preset": "public_chat", "room_version": "10"}),
     )
     .await;
-    let path = format!(
-        "/_matrix/client/v3/join/{}?server_name={}",
-        encode(&room_id),
-        encode(&home.server_name)
-    );
-    let (status, body) = call(&remote, &bob, Method::POST, &path, Some(&json!({}))).await;
-    assert_eq!(status, 200, "{body}");
+    join_via(&remote, &bob, &room_id, &home.server_name).await;
     let (status, state_before) = call(
         &home,
         &alice,

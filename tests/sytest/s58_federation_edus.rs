@@ -5,7 +5,9 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::harness::rooms::{call, create_room, encode, room_path, send_message, sync_until};
+use crate::harness::rooms::{
+    call, create_room, encode, join_via, room_path, send_message, sync_until,
+};
 use crate::harness::{federating, register, Session, TestServer};
 
 /// The `next_batch` of an initial `/sync` as `session`.
@@ -93,13 +95,7 @@ async fn typing_and_read_receipts_reach_the_other_server() {
     let alice = register(&home, "alice", "secret-alice").await;
     let bob = register(&remote, "bob", "secret-bob").await;
     let room_id = create_room(&home, &alice, json!({"preset": "public_chat"})).await;
-    let path = format!(
-        "/_matrix/client/v3/join/{}?server_name={}",
-        encode(&room_id),
-        encode(&home.server_name)
-    );
-    let (status, body) = call(&remote, &bob, Method::POST, &path, Some(&json!({}))).await;
-    assert_eq!(status, 200, "{body}");
+    join_via(&remote, &bob, &room_id, &home.server_name).await;
     let first = send_message(&home, &alice, &room_id, "read me").await;
     let seen = sync_until(&remote, &bob, &room_id, 30, |e| e["event_id"] == first).await;
     assert!(seen.is_some(), "bob never saw the message");

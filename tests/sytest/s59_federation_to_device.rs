@@ -8,7 +8,9 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::harness::federation::federation_request;
-use crate::harness::rooms::{call, create_room, encode, new_txn_id, sync, sync_until_found};
+use crate::harness::rooms::{
+    call, create_room, encode, join_via, new_txn_id, sync, sync_until_found,
+};
 use crate::harness::{each_backend, login, register, Backend, Options, Session, TestServer};
 
 /// A federating server (HTTPS, open registration) on `backend`.
@@ -30,13 +32,7 @@ async fn shared_room(backend: Backend) -> (TestServer, TestServer, Session, Sess
     let alice = register(&home, "alice", "secret-alice").await;
     let bob = register(&remote, "bob", "secret-bob").await;
     let room_id = create_room(&home, &alice, json!({"preset": "public_chat"})).await;
-    let path = format!(
-        "/_matrix/client/v3/join/{}?server_name={}",
-        encode(&room_id),
-        encode(&home.server_name)
-    );
-    let (status, body) = call(&remote, &bob, Method::POST, &path, Some(&json!({}))).await;
-    assert_eq!(status, 200, "{body}");
+    join_via(&remote, &bob, &room_id, &home.server_name).await;
     (home, remote, alice, bob)
 }
 

@@ -7,9 +7,10 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::harness::rooms::{
-    call, create_room, encode, room_path, send_message, sync_until, sync_until_found,
+    call, create_room, encode, join_path, join_via, room_path, send_message, sync_until,
+    sync_until_found,
 };
-use crate::harness::synapse::{join_path, Synapse};
+use crate::harness::synapse::Synapse;
 use crate::harness::{federating, register, Session, TestServer};
 
 /// `(type, state_key, event_id)` of a `/state` answer, sorted.
@@ -389,9 +390,7 @@ async fn a_concord_user_reads_500_messages_of_synapse_history_through_backfill()
             .await;
         assert_eq!(status, 200, "{body}");
     }
-    let path = join_path(&room_id, &synapse.server_name);
-    let (status, body) = call(&concord, &bob, Method::POST, &path, Some(&json!({}))).await;
-    assert_eq!(status, 200, "{body}");
+    join_via(&concord, &bob, &room_id, &synapse.server_name).await;
 
     // Page backwards from the join until the room's start; every message arrives once, in order.
     let mut seen: Vec<u32> = Vec::new();
@@ -609,9 +608,7 @@ async fn typing_and_receipts_cross_between_synapse_and_concord() {
     let room_id = synapse
         .create_room(&sam, json!({"preset": "public_chat"}))
         .await;
-    let path = join_path(&room_id, &synapse.server_name);
-    let (status, body) = call(&concord, &bob, Method::POST, &path, Some(&json!({}))).await;
-    assert_eq!(status, 200, "{body}");
+    join_via(&concord, &bob, &room_id, &synapse.server_name).await;
 
     let path = format!(
         "/_matrix/client/v3/rooms/{}/typing/{}",
@@ -817,9 +814,7 @@ async fn to_device_messages_and_presence_cross_between_synapse_and_concord() {
     let room_id = synapse
         .create_room(&sam, json!({"preset": "public_chat"}))
         .await;
-    let path = join_path(&room_id, &synapse.server_name);
-    let (status, body) = call(&concord, &bob, Method::POST, &path, Some(&json!({}))).await;
-    assert_eq!(status, 200, "{body}");
+    join_via(&concord, &bob, &room_id, &synapse.server_name).await;
     let path = format!(
         "/_matrix/client/v3/presence/{}/status",
         encode(&sam.user_id)

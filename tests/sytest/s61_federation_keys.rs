@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::harness::federation::federation_request;
-use crate::harness::rooms::{call, create_room, encode, send_message, sync_until};
+use crate::harness::rooms::{call, create_room, encode, join_via, send_message, sync_until};
 use crate::harness::{each_backend, federating_on, register, Session, TestServer};
 use crate::s40_e2e_keys::cross_signing::upload_cross_signing;
 
@@ -67,13 +67,7 @@ async fn remote_keys_are_queried_and_claimed_over_federation() {
         let alice = register(&home, "alice", "secret-alice").await;
         let bob = register(&remote, "bob", "secret-bob").await;
         let room_id = create_room(&home, &alice, json!({"preset": "public_chat"})).await;
-        let path = format!(
-            "/_matrix/client/v3/join/{}?server_name={}",
-            encode(&room_id),
-            encode(&home.server_name)
-        );
-        let (status, body) = call(&remote, &bob, Method::POST, &path, Some(&json!({}))).await;
-        assert_eq!(status, 200, "{body}");
+        join_via(&remote, &bob, &room_id, &home.server_name).await;
         let first = send_message(&home, &alice, &room_id, "hello").await;
         let seen = sync_until(&remote, &bob, &room_id, 30, |e| e["event_id"] == first).await;
         assert!(seen.is_some(), "bob never saw the message");

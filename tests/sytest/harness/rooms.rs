@@ -37,6 +37,23 @@ pub async fn call(
     request(server, method, path, Some(&session.access_token), body).await
 }
 
+/// `POST /join/{roomId}?server_name={via}`.
+pub fn join_path(room_id: &str, via: &str) -> String {
+    format!(
+        "/_matrix/client/v3/join/{}?server_name={}",
+        encode(room_id),
+        encode(via)
+    )
+}
+
+/// `session` joins `room_id` through the server `via` (over federation when the room lives
+/// there); panics unless the join succeeds.
+pub async fn join_via(server: &TestServer, session: &Session, room_id: &str, via: &str) {
+    let path = join_path(room_id, via);
+    let (status, body) = call(server, session, Method::POST, &path, Some(&json!({}))).await;
+    assert_eq!(status, 200, "joining {room_id} via {via}: {body}");
+}
+
 /// `POST /createRoom` with `body`; panics unless it succeeds, returns the room id.
 pub async fn create_room(server: &TestServer, session: &Session, body: Value) -> String {
     let (status, response) = call(

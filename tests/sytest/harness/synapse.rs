@@ -15,7 +15,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
-use super::rooms::encode;
+use super::rooms::join_path;
 use super::{client, tls, Session};
 
 /// A running Synapse.
@@ -154,15 +154,6 @@ impl Synapse {
         let path = join_path(room_id, via);
         self.call(user, Method::POST, &path, Some(&json!({}))).await
     }
-}
-
-/// `POST /join/{roomId}?server_name={via}`.
-pub fn join_path(room_id: &str, via: &str) -> String {
-    format!(
-        "/_matrix/client/v3/join/{}?server_name={}",
-        encode(room_id),
-        encode(via)
-    )
 }
 
 impl Drop for Synapse {
