@@ -39,6 +39,7 @@ mod handshake;
 mod head;
 mod head_cache;
 mod history;
+mod links;
 pub(crate) mod locks;
 mod members;
 mod membership;

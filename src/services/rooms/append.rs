@@ -3,7 +3,6 @@
 //! its aliases checked, see `aliases`), persist it with the state after it, and
 //! move the tip. Callers hold the room's write lock (see `locks`).
 
-use serde_json::Value;
 use state_res::auth::{auth_types_for_event, check_auth};
 use state_res::pdu::Pdu;
 use state_res::signing::SigningError;
@@ -15,13 +14,13 @@ use super::aliases::CANONICAL_ALIAS;
 use super::builder::{build, BuildContext, BuildError, EventTemplate};
 use super::errors::{bad_event, AppendError};
 use super::head::RoomHead;
+use super::links::{membership, redacts, replaced_state};
 use super::Rooms;
 use crate::services::{internal, now_ms};
 use crate::storage::{NewEvent, NewRoom, NewTransaction, RoomEventWrite};
 
 const CREATE: &str = "m.room.create";
 const MEMBER: &str = "m.room.member";
-const REDACTION: &str = "m.room.redaction";
 
 impl Rooms {
     /// Appends `template`, sent by `sender`, to the room at `head`, and advances `head`.
@@ -105,20 +104,7 @@ impl Rooms {
                 creator: pdu.sender(),
                 created_ts: pdu.origin_server_ts(),
             });
-        let membership = (pdu.event_type() == MEMBER)
-            .then(|| pdu.content().get("membership").and_then(Value::as_str))
-            .flatten();
-        let replaces_state = pdu
-            .state_key()
-            .and_then(|key| {
-                head.state
-                    .get(&(pdu.event_type().to_owned(), key.to_owned()))
-            })
-            .cloned();
-        // Only redactions the sender was allowed to make reach this point (`send`).
-        let redacts = (pdu.event_type() == REDACTION)
-            .then(|| pdu.redacts())
-            .flatten();
+        let replaces_state = replaced_state(pdu, &head.state);
         let prev_events: Vec<String> = head
             .prev_events
             .iter()
@@ -140,9 +126,10 @@ impl Rooms {
             new_room,
             state_before: head.state_group,
             prev_events: &prev_events,
-            membership,
+            membership: membership(pdu),
             transaction,
-            redacts,
+            // Only redactions the sender was allowed to make reach this point (`send`).
+            redacts: redacts(pdu),
             replaces_state: replaces_state.as_deref(),
         };
         let persisted = match self.database.persist_room_event(&write).await {

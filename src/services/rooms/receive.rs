@@ -18,12 +18,12 @@
 use std::collections::{HashMap, HashSet};
 
 use client_api::MatrixError;
-use serde_json::Value;
 use state_res::auth::{auth_types_for_event, check_auth, check_auth_events};
 use state_res::pdu::Pdu;
 use state_res::room_version::RoomVersion;
 
 use super::head::parse_stored;
+use super::links::{membership, redacts, replaced_state};
 use super::remote::RemoteEvents;
 use super::resolver::{resolve_states, resolve_states_with, store_state};
 use super::Rooms;
@@ -32,7 +32,6 @@ use crate::storage::{NewEvent, RemoteEventWrite, StateGroupId, StateMap, Storage
 
 const CREATE: &str = "m.room.create";
 const MEMBER: &str = "m.room.member";
-const REDACTION: &str = "m.room.redaction";
 
 /// How many events one `/get_missing_events` asks for.
 const MISSING_EVENTS_LIMIT: u32 = 20;
@@ -216,22 +215,14 @@ impl Rooms {
             }
         };
         let json = pdu_text(pdu)?;
-        let membership = (pdu.event_type() == MEMBER)
-            .then(|| pdu.content().get("membership").and_then(Value::as_str))
-            .flatten();
-        let replaces_state = pdu
-            .state_key()
-            .and_then(|key| before.get(&(pdu.event_type().to_owned(), key.to_owned())))
-            .cloned();
+        let replaces_state = replaced_state(pdu, &before);
         let write = RemoteEventWrite {
             event: new_event(pdu, &json, rejection.as_deref(), soft_failure.is_some()),
             new_room: None,
             state_before: before_group,
             prev_events: pdu.prev_events(),
-            membership,
-            redacts: (pdu.event_type() == REDACTION)
-                .then(|| pdu.redacts())
-                .flatten(),
+            membership: membership(pdu),
+            redacts: redacts(pdu),
             replaces_state: replaces_state.as_deref(),
             verdict,
         };

@@ -8,12 +8,12 @@
 //! the general way (`receive.rs`), one event at a time.
 
 use client_api::MatrixError;
-use serde_json::Value;
 use state_res::auth::auth_types_for_event;
 use state_res::pdu::Pdu;
 use state_res::room_version::RoomVersion;
 
 use super::head::RoomHead;
+use super::links::{membership, redacts, replaced_state};
 use super::receive::{auth_event_ids, auth_rules, auth_verdict, new_event, pdu_text, Received};
 use super::remote::RemoteEvents;
 use super::Rooms;
@@ -22,7 +22,6 @@ use crate::storage::{RemoteEventWrite, StateGroupId, StorageError, Verdict};
 
 const CREATE: &str = "m.room.create";
 const MEMBER: &str = "m.room.member";
-const REDACTION: &str = "m.room.redaction";
 
 /// A PDU checked on the tip, not written yet.
 struct Checked<'a> {
@@ -213,13 +212,7 @@ impl Rooms {
             return Ok(None);
         };
         let json = pdu_text(pdu)?;
-        let replaces_state = pdu
-            .state_key()
-            .and_then(|key| {
-                head.state
-                    .get(&(pdu.event_type().to_owned(), key.to_owned()))
-            })
-            .cloned();
+        let replaces_state = replaced_state(pdu, &head.state);
         let write = tip_write(
             pdu,
             &json,
@@ -306,12 +299,8 @@ fn tip_write<'a>(
         new_room: None,
         state_before,
         prev_events: pdu.prev_events(),
-        membership: (pdu.event_type() == MEMBER)
-            .then(|| pdu.content().get("membership").and_then(Value::as_str))
-            .flatten(),
-        redacts: (pdu.event_type() == REDACTION)
-            .then(|| pdu.redacts())
-            .flatten(),
+        membership: membership(pdu),
+        redacts: redacts(pdu),
         replaces_state,
         verdict: match rejection {
             Some(_) => Verdict::Rejected,
