@@ -266,7 +266,7 @@ fn write_config(dir: &Path, server_name: &str, database_url: &str, options: &Opt
         .as_deref()
         .unwrap_or(UNREACHED_RATE_LIMITS);
     let federation = format!(
-        "federation:\n  extra_trusted_ca_paths: [{:?}]\n  request_timeout_secs: 10\n  \
+        "federation:\n  extra_trusted_ca_paths: [{:?}]\n  request_timeout_secs: 30\n  \
          retry_initial_ms: 200\n  retry_max_ms: 2000\n",
         tls::test_ca().ca_path
     );

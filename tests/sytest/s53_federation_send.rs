@@ -185,7 +185,7 @@ async fn a_restarted_sender_delivers_to_a_returning_server_once_and_in_order() {
 async fn a_hanging_server_does_not_delay_delivery_to_others() {
     let home = tls_server(Backend::Sqlite).await;
     let remote = tls_server(Backend::Sqlite).await;
-    // Accepts connections and never answers (the harness's request timeout is 10 s).
+    // Accepts connections and never answers (the harness's request timeout is 30 s).
     let hanging = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let hanging_name = hanging.local_addr().expect("address").to_string();
     tokio::spawn(async move {
