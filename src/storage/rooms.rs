@@ -4,7 +4,7 @@
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{Database, StorageError};
+use super::{Database, StateGroupId, StorageError};
 
 /// A room this server knows.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,6 +79,31 @@ impl Database {
         .bind(room_id)
         .fetch_all(&self.read)
         .await?)
+    }
+
+    /// The room's current state group and forward extremities in one read: what a cached
+    /// room tip is checked against.
+    pub async fn room_tip_ids(
+        &self,
+        room_id: &str,
+    ) -> Result<(Option<StateGroupId>, Vec<String>), StorageError> {
+        let rows = sqlx::query(
+            "SELECT c.state_group, e.event_id FROM room_current_state c \
+             LEFT JOIN room_forward_extremities e ON e.room_id = c.room_id \
+             WHERE c.room_id = $1",
+        )
+        .bind(room_id)
+        .fetch_all(&self.read)
+        .await?;
+        let mut group = None;
+        let mut extremities = Vec::with_capacity(rows.len());
+        for row in &rows {
+            group = Some(StateGroupId(row.try_get("state_group")?));
+            if let Some(event_id) = row.try_get::<Option<String>, _>("event_id")? {
+                extremities.push(event_id);
+            }
+        }
+        Ok((group, extremities))
     }
 
     /// The user's current membership of the room, if they have a member event in its state.

@@ -94,19 +94,16 @@ impl RoomHead {
         db: &Database,
         room_id: &str,
     ) -> Result<bool, MatrixError> {
-        let group = db
-            .room_current_state_group(room_id)
-            .await
-            .map_err(internal)?;
+        let (group, mut extremities) = db.room_tip_ids(room_id).await.map_err(internal)?;
         if group.is_none() || group != self.state_group {
             return Ok(false);
         }
-        let mut extremities = db.forward_extremities(room_id).await.map_err(internal)?;
         let mut ours: Vec<&str> = self
             .prev_events
             .iter()
             .map(|p| p.event_id.as_str())
             .collect();
+        // Sorted here, not by SQL: PostgreSQL's collation may order them differently.
         extremities.sort_unstable();
         ours.sort_unstable();
         Ok(extremities.iter().map(String::as_str).eq(ours))

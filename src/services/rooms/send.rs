@@ -71,17 +71,14 @@ impl Rooms {
         content: Object,
     ) -> Result<String, MatrixError> {
         let device_id = user.device_id.as_deref().unwrap_or_default();
-        let earlier = || async {
-            self.database
-                .transaction_event(&user.user_id, device_id, request_path, txn_id)
-                .await
-                .map_err(internal)
-        };
-        if let Some(event_id) = earlier().await? {
-            return Ok(event_id);
-        }
+        // Checked under the room lock, so a retry racing the first attempt sees its event.
         let _lock = self.locks.lock(room_id).await;
-        if let Some(event_id) = earlier().await? {
+        let earlier = self
+            .database
+            .transaction_event(&user.user_id, device_id, request_path, txn_id)
+            .await
+            .map_err(internal)?;
+        if let Some(event_id) = earlier {
             return Ok(event_id);
         }
         let mut head = self.room_head(room_id).await?;
