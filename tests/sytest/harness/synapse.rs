@@ -2,7 +2,8 @@
 //! started on a free loopback port with SQLite, serving the client and federation APIs over
 //! HTTPS with the test CA's certificate, trusting the test CA for its own federation requests,
 //! with no trusted key servers (it fetches keys from the servers themselves) and loopback
-//! allowed as a federation target. Stopped (killed) when dropped.
+//! allowed as a federation target, rate limits out of reach and cheap password hashing (4 bcrypt
+//! rounds: benchmarks register thousands of users). Stopped (killed) when dropped.
 //!
 //! `CONCORD_SYNAPSE_PYTHON` names the virtualenv's Python; without it the scenarios are
 //! skipped, unless `CONCORD_REQUIRE_SYNAPSE=1` (CI), which makes a skip a failure.
@@ -204,6 +205,8 @@ fn write_config(dir: &Path, server_name: &str, port: u16) -> std::path::PathBuf 
          rc_login:\n  address:\n{rc2}  account:\n{rc2}  failed_attempts:\n{rc2}\
          rc_federation:\n  window_size: 1000\n  sleep_limit: 1000\n  sleep_delay: 1\n  reject_limit: 1000\n  concurrent: 100\n\
          rc_invites:\n  per_room:\n{rc2}  per_user:\n{rc2}\
+         rc_joins_per_room:\n{rc}\
+         bcrypt_rounds: 4\n\
 ",
         cert = ca.certificate_path.display(),
         key = ca.private_key_path.display(),
