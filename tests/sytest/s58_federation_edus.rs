@@ -5,10 +5,9 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::harness::rooms::{
-    call, create_room, encode, join_via, room_path, send_message, sync_until,
-};
-use crate::harness::{federating, register, Session, TestServer};
+use crate::harness::federation::{shared_room, SharedRoom};
+use crate::harness::rooms::{call, encode, room_path, send_message, sync_until};
+use crate::harness::{Backend, Session, TestServer};
 
 /// The `next_batch` of an initial `/sync` as `session`.
 async fn sync_token(server: &TestServer, session: &Session) -> String {
@@ -90,12 +89,13 @@ async fn receipt(
 
 #[tokio::test]
 async fn typing_and_read_receipts_reach_the_other_server() {
-    let home = federating().await;
-    let remote = federating().await;
-    let alice = register(&home, "alice", "secret-alice").await;
-    let bob = register(&remote, "bob", "secret-bob").await;
-    let room_id = create_room(&home, &alice, json!({"preset": "public_chat"})).await;
-    join_via(&remote, &bob, &room_id, &home.server_name).await;
+    let SharedRoom {
+        home,
+        remote,
+        alice,
+        bob,
+        room_id,
+    } = shared_room(Backend::default()).await;
     let first = send_message(&home, &alice, &room_id, "read me").await;
     let seen = sync_until(&remote, &bob, &room_id, 30, |e| e["event_id"] == first).await;
     assert!(seen.is_some(), "bob never saw the message");

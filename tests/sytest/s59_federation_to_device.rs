@@ -7,34 +7,10 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::harness::federation::federation_request;
-use crate::harness::rooms::{
-    call, create_room, encode, join_via, new_txn_id, sync, sync_until_found,
-};
-use crate::harness::{each_backend, login, register, Backend, Options, Session, TestServer};
-
-/// A federating server (HTTPS, open registration) on `backend`.
-async fn federating_on(backend: Backend) -> TestServer {
-    TestServer::start_with(Options {
-        tls: true,
-        enable_registration: true,
-        backend,
-        ..Options::default()
-    })
-    .await
-}
-
-/// Two federating servers on `backend`; alice (home) created a public room that bob (remote)
-/// joined over federation.
-async fn shared_room(backend: Backend) -> (TestServer, TestServer, Session, Session) {
-    let home = federating_on(backend.clone()).await;
-    let remote = federating_on(backend).await;
-    let alice = register(&home, "alice", "secret-alice").await;
-    let bob = register(&remote, "bob", "secret-bob").await;
-    let room_id = create_room(&home, &alice, json!({"preset": "public_chat"})).await;
-    join_via(&remote, &bob, &room_id, &home.server_name).await;
-    (home, remote, alice, bob)
-}
+use crate::harness::federating_on;
+use crate::harness::federation::{federation_request, shared_room, SharedRoom};
+use crate::harness::rooms::{call, encode, new_txn_id, sync, sync_until_found};
+use crate::harness::{each_backend, login, register, Session, TestServer};
 
 /// The `to_device.events` of a response whose content has `"n"`, if any.
 fn numbered(body: &Value) -> Option<Value> {
@@ -156,7 +132,13 @@ fn presence_with(body: &Value, user_id: &str, status_msg: &str) -> Option<Value>
 #[tokio::test]
 async fn presence_crosses_to_servers_sharing_a_room_both_ways() {
     each_backend(|backend| async move {
-        let (home, remote, alice, bob) = shared_room(backend).await;
+        let SharedRoom {
+            home,
+            remote,
+            alice,
+            bob,
+            ..
+        } = shared_room(backend).await;
 
         set_presence(&home, &alice, "unavailable", "out for lunch").await;
         let alice_id = alice.user_id.clone();
@@ -192,7 +174,12 @@ async fn presence_crosses_to_servers_sharing_a_room_both_ways() {
 #[tokio::test]
 async fn presence_of_another_servers_user_is_only_taken_from_that_server() {
     each_backend(|backend| async move {
-        let (home, remote, alice, _bob) = shared_room(backend).await;
+        let SharedRoom {
+            home,
+            remote,
+            alice,
+            ..
+        } = shared_room(backend).await;
         // The remote server claims presence for alice (a user of home): ignored.
         let body = json!({
             "origin": remote.server_name,

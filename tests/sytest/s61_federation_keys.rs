@@ -8,8 +8,9 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::harness::federation::federation_request;
-use crate::harness::rooms::{call, create_room, encode, join_via, send_message, sync_until};
-use crate::harness::{each_backend, federating_on, register, Session, TestServer};
+use crate::harness::federation::{shared_room, SharedRoom};
+use crate::harness::rooms::{call, encode, send_message, sync_until};
+use crate::harness::{each_backend, Session, TestServer};
 use crate::s40_e2e_keys::cross_signing::upload_cross_signing;
 
 /// Signed-looking device keys for `session`'s device.
@@ -62,12 +63,13 @@ async fn changed_until(
 #[tokio::test]
 async fn remote_keys_are_queried_and_claimed_over_federation() {
     each_backend(|backend| async move {
-        let home = federating_on(backend.clone()).await;
-        let remote = federating_on(backend).await;
-        let alice = register(&home, "alice", "secret-alice").await;
-        let bob = register(&remote, "bob", "secret-bob").await;
-        let room_id = create_room(&home, &alice, json!({"preset": "public_chat"})).await;
-        join_via(&remote, &bob, &room_id, &home.server_name).await;
+        let SharedRoom {
+            home,
+            remote,
+            alice,
+            bob,
+            room_id,
+        } = shared_room(backend).await;
         let first = send_message(&home, &alice, &room_id, "hello").await;
         let seen = sync_until(&remote, &bob, &room_id, 30, |e| e["event_id"] == first).await;
         assert!(seen.is_some(), "bob never saw the message");

@@ -4,9 +4,10 @@
 
 use federation::x_matrix::{SignedRequest, XMatrix};
 use reqwest::Method;
-use serde_json::Value;
+use serde_json::{json, Value};
 
-use super::{client, TestServer};
+use super::rooms::{create_room, join_via};
+use super::{client, federating_on, register, Backend, Session, TestServer};
 
 /// Sends `method path` with `body` from `from` to `to`, signed as `from`; the status and the
 /// JSON body (`Null` if none).
@@ -40,4 +41,36 @@ pub async fn federation_request(
     let status = response.status().as_u16();
     let body = response.json().await.unwrap_or(Value::Null);
     (status, body)
+}
+
+/// Two federating servers on `backend`: alice (on `home`) created a public room that bob (on
+/// `remote`) joined over federation.
+pub struct SharedRoom {
+    /// The room's server.
+    pub home: TestServer,
+    /// The joining server.
+    pub remote: TestServer,
+    /// The creator, on `home`.
+    pub alice: Session,
+    /// The remote member, on `remote`.
+    pub bob: Session,
+    /// The room.
+    pub room_id: String,
+}
+
+/// Starts the two servers of a [`SharedRoom`] and makes bob join alice's room.
+pub async fn shared_room(backend: Backend) -> SharedRoom {
+    let home = federating_on(backend.clone()).await;
+    let remote = federating_on(backend).await;
+    let alice = register(&home, "alice", "secret-alice").await;
+    let bob = register(&remote, "bob", "secret-bob").await;
+    let room_id = create_room(&home, &alice, json!({"preset": "public_chat"})).await;
+    join_via(&remote, &bob, &room_id, &home.server_name).await;
+    SharedRoom {
+        home,
+        remote,
+        alice,
+        bob,
+        room_id,
+    }
 }
