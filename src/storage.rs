@@ -52,6 +52,7 @@ mod receipts;
 mod redactions;
 mod remote_events;
 mod room_events;
+mod room_messages;
 mod rooms;
 mod row;
 mod server_key_responses;

@@ -13,7 +13,8 @@
 //! - [`profile`]: profiles, and the profile data member events carry;
 //! - [`aliases`], [`directory`]: room aliases, the published room directory;
 //! - [`upgrade`]: room upgrades;
-//! - [`send`]: message and state events, with transaction ids;
+//! - [`send`]: message and state events, with transaction ids; [`send_batch`]: concurrent
+//!   message sends to one room committed together;
 //! - [`read`], [`visibility`], [`client_event`]: state, events and members as clients see them;
 //! - [`serve`]: stored events as clients see them (redactions applied, `prev_content`);
 //! - [`history`], [`messages`], [`context`], [`members`], [`tokens`], [`filter`]: the
@@ -56,6 +57,7 @@ mod remote_join;
 mod resolver;
 mod restricted;
 mod send;
+mod send_batch;
 mod serve;
 mod tokens;
 mod upgrade;
@@ -101,6 +103,8 @@ pub struct Rooms {
     versions: std::sync::Mutex<std::collections::HashMap<String, RoomVersion>>,
     /// Tips of recently written rooms (`head_cache`).
     heads: HeadCache,
+    /// Message sends waiting for their room's lock (`send_batch`).
+    sends: send_batch::SendQueues,
 }
 
 impl Rooms {
@@ -122,6 +126,7 @@ impl Rooms {
             upgrades: RoomLocks::default(),
             versions: Default::default(),
             heads: HeadCache::default(),
+            sends: Default::default(),
         }
     }
 

@@ -7,6 +7,7 @@ mod events;
 mod federation_queue;
 mod migrations;
 mod receipts;
+mod room_messages;
 mod rooms;
 mod server_keys;
 mod server_members;

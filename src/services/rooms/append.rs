@@ -140,7 +140,7 @@ impl Rooms {
             }
         };
         head.advance(pdu.clone(), persisted.state_group);
-        self.heads.put(head);
+        self.heads.put(head.clone());
         // After the commit: wake the /sync long-polls of the room's users (and of a member
         // event's target, who may just have left or been kicked).
         let target = (pdu.event_type() == MEMBER)

@@ -63,7 +63,7 @@ impl Rooms {
             }
         }
         let pdu = self.prepare(&mut head, user_id, template).await?;
-        self.heads.put(&head);
+        self.heads.put(head);
         let mut event = pdu.into_json();
         for generated in ["hashes", "signatures", "unsigned"] {
             event.remove(generated);
@@ -115,7 +115,7 @@ impl Rooms {
             let _lock = self.locks.lock(room_id).await;
             let mut head = self.room_head(room_id).await?;
             let stripped = self.stripped_state(&mut head, pdu.sender()).await?;
-            self.heads.put(&head);
+            self.heads.put(head);
             return Ok(json!({ "knock_room_state": stripped }));
         }
         if membership != "join" {

@@ -36,6 +36,9 @@ pub(super) struct RoomHead {
     pub(super) prev_events: Vec<PrevEvent>,
     /// Parsed state events, by `(type, state_key)`.
     events: HashMap<(String, String), Pdu>,
+    /// The servers of the joined members in the current state, once read (`outgoing`); a
+    /// state event moving the tip forgets them.
+    pub(super) joined_servers: Option<Vec<String>>,
 }
 
 impl RoomHead {
@@ -48,6 +51,7 @@ impl RoomHead {
             state: StateMap::new(),
             prev_events: Vec::new(),
             events: HashMap::new(),
+            joined_servers: None,
         }
     }
 
@@ -84,6 +88,7 @@ impl RoomHead {
             state,
             prev_events,
             events: HashMap::new(),
+            joined_servers: None,
         }))
     }
 
@@ -150,6 +155,7 @@ impl RoomHead {
             hashes: pdu.json().get("hashes").cloned().unwrap_or(Value::Null),
         }];
         if let Some(state_key) = pdu.state_key() {
+            self.joined_servers = None;
             let key = (pdu.event_type().to_owned(), state_key.to_owned());
             self.state.insert(key.clone(), pdu.event_id().to_owned());
             self.events.insert(key, pdu);

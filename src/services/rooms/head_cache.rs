@@ -25,7 +25,7 @@ impl HeadCache {
     }
 
     /// Keeps `head` as the tip of its room.
-    pub(super) fn put(&self, head: &RoomHead) {
+    pub(super) fn put(&self, head: RoomHead) {
         let Some(room_id) = head.room_id.clone() else {
             return;
         };
@@ -33,7 +33,7 @@ impl HeadCache {
         if heads.len() >= MAX_ROOMS && !heads.contains_key(&room_id) {
             heads.clear();
         }
-        heads.insert(room_id, head.clone());
+        heads.insert(room_id, head);
     }
 
     /// Forgets the tip of `room_id` (after a failed write, whose outcome is unknown).

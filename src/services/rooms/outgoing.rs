@@ -5,6 +5,7 @@ use serde_json::Value;
 use state_res::ids::server_name_of;
 use state_res::pdu::Pdu;
 
+use super::head::RoomHead;
 use super::Rooms;
 
 const MEMBER: &str = "m.room.member";
@@ -13,6 +14,33 @@ impl Rooms {
     /// Queues the committed `pdu` for the room's other servers (nothing without a sender).
     pub(super) async fn send_to_servers(&self, pdu: &Pdu) {
         self.send_to_servers_except(pdu, None).await;
+    }
+
+    /// [`Self::send_to_servers`] for message events of one room (a batch of sends), built on
+    /// `head`: the room's servers are read once per current state (kept on the tip).
+    pub(super) async fn send_all_to_servers(&self, head: &mut RoomHead, pdus: &[&Pdu]) {
+        let (Some(sender), Some(first)) = (&self.federation_sender, pdus.first()) else {
+            return;
+        };
+        let joined = match head.joined_servers.take() {
+            Some(joined) => joined,
+            None => match self.database.joined_servers(first.room_id()).await {
+                Ok(joined) => joined,
+                Err(error) => {
+                    tracing::error!(%error, room_id = first.room_id(), "reading a room's servers");
+                    return;
+                }
+            },
+        };
+        for pdu in pdus {
+            let destinations = destinations(&self.server_name, joined.clone(), pdu);
+            if !destinations.is_empty() {
+                sender
+                    .enqueue_pdu(&destinations, &Value::Object(pdu.json().clone()))
+                    .await;
+            }
+        }
+        head.joined_servers = Some(joined);
     }
 
     /// [`Self::send_to_servers`], leaving out `except` (the server the event came from).

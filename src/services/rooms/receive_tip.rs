@@ -71,7 +71,7 @@ impl Rooms {
         match head.as_mut() {
             Some(tip) => {
                 if let Err(denied) = self.check_server_acl_on(tip, origin).await {
-                    self.heads.put(tip);
+                    self.heads.put(tip.clone());
                     return Err(denied);
                 }
             }
@@ -136,7 +136,7 @@ impl Rooms {
             .await
         {
             if let Some(tip) = head {
-                self.heads.put(&tip);
+                self.heads.put(tip);
             }
         }
         Ok(())

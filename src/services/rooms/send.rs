@@ -3,9 +3,9 @@
 //! endpoint path and transaction id) and `PUT /rooms/{roomId}/state/…` (state
 //! events; re-sending the current content as its sender changes nothing, as in Synapse).
 //!
-//! The transaction id is looked up before taking the room's lock (a retry costs one read) and
-//! again under it (two concurrent retries send once); it is stored in the transaction that
-//! stores the event.
+//! Message events go through `send_batch` (group commit of concurrent sends to one room): the
+//! transaction id is looked up under the room's lock (two concurrent retries send once) and
+//! stored in the transaction that stores the event.
 
 use client_api::{ClientUser, MatrixError};
 use serde_json::Value;
@@ -15,9 +15,9 @@ use tracing::instrument;
 
 use super::builder::EventTemplate;
 use super::head::RoomHead;
+use super::send_batch::PendingSend;
 use super::{valid_room_id, Rooms};
-use crate::services::{internal, now_ms};
-use crate::storage::NewTransaction;
+use crate::services::internal;
 
 const REDACTION: &str = "m.room.redaction";
 
@@ -71,33 +71,15 @@ impl Rooms {
         content: Object,
     ) -> Result<String, MatrixError> {
         let device_id = user.device_id.as_deref().unwrap_or_default();
-        // Checked under the room lock, so a retry racing the first attempt sees its event.
-        let _lock = self.locks.lock(room_id).await;
-        let earlier = self
-            .database
-            .transaction_event(&user.user_id, device_id, request_path, txn_id)
-            .await
-            .map_err(internal)?;
-        if let Some(event_id) = earlier {
-            return Ok(event_id);
-        }
-        let mut head = self.room_head(room_id).await?;
-        if event_type == REDACTION {
-            self.check_redaction(&mut head, &user.user_id, &content)
-                .await?;
-        }
-        let transaction = NewTransaction {
-            user_id: &user.user_id,
+        let send = PendingSend::new(
+            &user.user_id,
             device_id,
             request_path,
             txn_id,
-            created_ts: now_ms(),
-        };
-        let template = EventTemplate::message(event_type, content);
-        let pdu = self
-            .append(&mut head, &user.user_id, template, Some(transaction))
-            .await?;
-        Ok(pdu.event_id().to_owned())
+            event_type,
+            content,
+        );
+        self.send_batched(send, room_id).await
     }
 
     /// Sends a state event and returns its id.
@@ -132,7 +114,7 @@ impl Rooms {
     /// server accepts one if the sender may redact others' events, or redacts their own (the
     /// redacted event's sender, for a local event we know). An accepted redaction is recorded
     /// against its target when persisted, and readers serve the target redacted (`serve`).
-    async fn check_redaction(
+    pub(super) async fn check_redaction(
         &self,
         head: &mut RoomHead,
         sender: &str,

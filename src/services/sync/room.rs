@@ -394,15 +394,22 @@ impl Context {
             events: start.0,
             ..self.now
         };
-        let timeline_events = self.room_engine.serve(&self.user, &events).await?;
+        let has_members = events.iter().any(|e| e.event_type == MEMBER);
+        // One batch for both sections: the per-batch reads (redactions, transaction ids,
+        // replaced state) run once per room.
+        let timeline_len = events.len();
+        let mut both = events;
+        both.extend(state_events);
+        let mut served = self.room_engine.serve(&self.user, &both).await?;
+        let state = served.split_off(timeline_len);
         Ok(TimelineAndState {
-            has_members: events.iter().any(|e| e.event_type == MEMBER),
+            has_members,
             timeline: Timeline {
-                events: timeline_events,
+                events: served,
                 limited,
                 prev_batch: Some(prev_batch.to_string()),
             },
-            state: self.room_engine.serve(&self.user, &state_events).await?,
+            state,
         })
     }
 

@@ -171,3 +171,88 @@ async fn concurrent_sends_keep_the_room_dag_linear() {
     })
     .await;
 }
+
+/// Concurrent sends to one room are committed together (group commit); each request still gets
+/// its own answer: racing retries of one transaction id one event, a non-member 403, the rest
+/// their own events, and a retry after the burst the event its first attempt sent.
+#[tokio::test]
+async fn a_burst_of_sends_with_retries_and_a_refused_one_answers_each() {
+    each_backend(|backend| async move {
+        let (server, alice, bob) = alice_and_bob(backend).await;
+        let carol = crate::harness::register(&server, "carol", "carpentry").await;
+        let room_id = create_room(&server, &alice, json!({"preset": "public_chat"})).await;
+        membership(&server, &bob, &room_id, "join", json!({})).await;
+        let server = Arc::new(server);
+        let retried = new_txn_id();
+        let mut sends = JoinSet::new();
+        for i in 0..24 {
+            let (sender, txn, body) = match i % 4 {
+                0 => (alice.clone(), retried.clone(), "retried".to_owned()),
+                1 => (bob.clone(), new_txn_id(), format!("bob {i}")),
+                2 => (alice.clone(), new_txn_id(), format!("alice {i}")),
+                _ if i == 23 => (carol.clone(), new_txn_id(), "not a member".to_owned()),
+                _ => (bob.clone(), new_txn_id(), format!("bob {i}")),
+            };
+            let (server, room_id) = (Arc::clone(&server), room_id.clone());
+            sends.spawn(async move {
+                let (status, body_out) =
+                    send_with_txn(&server, &sender, &room_id, &txn, &body).await;
+                (i, status, body_out)
+            });
+        }
+        let mut answers = sends.join_all().await;
+        answers.sort_by_key(|(i, _, _)| *i);
+        let retried_ids: Vec<&str> = answers
+            .iter()
+            .filter(|(i, _, _)| i % 4 == 0)
+            .map(|(_, status, body)| {
+                assert_eq!(*status, 200, "{body}");
+                body["event_id"].as_str().expect("event id")
+            })
+            .collect();
+        assert!(
+            retried_ids.iter().all(|id| *id == retried_ids[0]),
+            "one event for one transaction id: {retried_ids:?}"
+        );
+        let (_, status, refused) = &answers[23];
+        assert_eq!(*status, 403, "{refused}");
+        assert_eq!(errcode(refused), Some("M_FORBIDDEN"));
+        let mut sent: Vec<&str> = answers
+            .iter()
+            .filter(|(i, _, _)| i % 4 != 0 && *i != 23)
+            .map(|(_, status, body)| {
+                assert_eq!(*status, 200, "{body}");
+                body["event_id"].as_str().expect("event id")
+            })
+            .collect();
+        sent.push(retried_ids[0]);
+        sent.sort_unstable();
+        sent.dedup();
+        assert_eq!(sent.len(), 18, "distinct events: {sent:?}");
+
+        let (status, again) = send_with_txn(&server, &alice, &room_id, &retried, "retried").await;
+        assert_eq!(
+            (status, again["event_id"].as_str()),
+            (200, Some(retried_ids[0]))
+        );
+
+        let path = room_path(&room_id, "messages?dir=b&limit=100");
+        let (status, page) = call(&server, &alice, Method::GET, &path, None).await;
+        assert_eq!(status, 200, "{page}");
+        let mut listed: Vec<&str> = page["chunk"]
+            .as_array()
+            .expect("chunk")
+            .iter()
+            .filter(|event| event["type"] == "m.room.message")
+            .map(|event| event["event_id"].as_str().expect("event id"))
+            .collect();
+        assert_eq!(
+            listed.len(),
+            18,
+            "each message once in the timeline: {page}"
+        );
+        listed.sort_unstable();
+        assert_eq!(listed, sent);
+    })
+    .await;
+}
