@@ -16,6 +16,7 @@ pub mod presence;
 pub mod receipts;
 pub mod typing;
 pub mod unread;
+pub mod unread_cache;
 
 #[cfg(test)]
 mod tests;

@@ -40,6 +40,7 @@ use super::ephemeral::presence::{check_presence, Presence};
 use super::ephemeral::receipts::Receipts;
 use super::ephemeral::typing::Typing;
 use super::ephemeral::unread::Reader;
+use super::ephemeral::unread_cache::UnreadCache;
 use super::internal;
 use super::notifier::Notifier;
 use super::to_device::ToDevice;
@@ -64,6 +65,8 @@ pub struct Sync {
     /// `device_lists` and the device's key counts (none: left empty).
     device_keys: Option<Arc<DeviceKeys>>,
     to_device: Arc<ToDevice>,
+    /// Unread counts computed by earlier syncs.
+    unread: Arc<UnreadCache>,
 }
 
 impl Sync {
@@ -90,6 +93,7 @@ impl Sync {
             presence,
             device_keys: None,
             to_device,
+            unread: Arc::default(),
         }
     }
 
@@ -189,6 +193,9 @@ impl Sync {
             }
         };
         let account_data = async {
+            if since.is_some_and(|since| since.account_data >= now.account_data) {
+                return Ok(Vec::new());
+            }
             self.database
                 .account_data_changes(
                     &user.user_id,
@@ -217,6 +224,7 @@ impl Sync {
             full_state,
             receipts: Arc::clone(&self.receipts),
             reader: self.reader(&user.user_id).await?,
+            unread: Arc::clone(&self.unread),
         });
         let mut rooms = Rooms::default();
         // Rooms are built concurrently, a few at a time (the read pool is small).
@@ -287,7 +295,9 @@ impl Sync {
             ..Response::default()
         };
         if let Some(device_keys) = &self.device_keys {
-            device_keys.fill_sync(user, since, &mut response).await?;
+            device_keys
+                .fill_sync(user, since, now, &mut response)
+                .await?;
         }
         Ok(response)
     }

@@ -93,7 +93,7 @@ impl KeysPort for AppState {
         let from = StreamToken::parse(from)?;
         // `to` only bounds the range: later changes are reported too (never missed).
         StreamToken::parse(to)?;
-        self.device_keys.changes(&user.user_id, &from).await
+        self.device_keys.changes(&user.user_id, &from, None).await
     }
 }
 

@@ -122,20 +122,48 @@ impl DeviceKeys {
         Ok(())
     }
 
-    /// `device_lists` between two tokens for `user_id` (`/sync`, `/keys/changes`).
+    /// `device_lists` between two tokens for `user_id` (`/sync`, `/keys/changes`): changes
+    /// after `since`; with `upto` (a sync's own positions), the streams that did not move past
+    /// `since` are not read.
     pub async fn changes(
         &self,
         user_id: &str,
         since: &StreamToken,
+        upto: Option<&StreamToken>,
     ) -> Result<DeviceLists, MatrixError> {
-        let (keys_changed, members, sharing) = tokio::try_join!(
-            self.database
-                .device_lists_changed_since(user_id, StreamPosition(since.device_lists)),
-            self.database
-                .member_changes_since(user_id, since.events_position()),
-            self.database.users_sharing_rooms(user_id),
+        let keys_moved = upto.is_none_or(|upto| upto.device_lists > since.device_lists);
+        let events_moved = upto.is_none_or(|upto| upto.events_position() > since.events_position());
+        let (keys_changed, members) = tokio::try_join!(
+            async {
+                match keys_moved {
+                    true => {
+                        let since = StreamPosition(since.device_lists);
+                        self.database
+                            .device_lists_changed_since(user_id, since)
+                            .await
+                    }
+                    false => Ok(Vec::new()),
+                }
+            },
+            async {
+                match events_moved {
+                    true => {
+                        let since = since.events_position();
+                        self.database.member_changes_since(user_id, since).await
+                    }
+                    false => Ok(Vec::new()),
+                }
+            },
         )
         .map_err(internal)?;
+        let sharing = match members.is_empty() {
+            true => Vec::new(),
+            false => self
+                .database
+                .users_sharing_rooms(user_id)
+                .await
+                .map_err(internal)?,
+        };
         let sharing: HashSet<String> = sharing.into_iter().collect();
         let mut changed: BTreeSet<String> = keys_changed.into_iter().collect();
         let mut left = BTreeSet::new();
@@ -163,10 +191,11 @@ impl DeviceKeys {
         &self,
         user: &ClientUser,
         since: Option<StreamToken>,
+        now: StreamToken,
         response: &mut Response,
     ) -> Result<(), MatrixError> {
         if let Some(since) = since {
-            response.device_lists = self.changes(&user.user_id, &since).await?;
+            response.device_lists = self.changes(&user.user_id, &since, Some(&now)).await?;
         }
         if let Some(device_id) = &user.device_id {
             let (counts, fallback) = tokio::try_join!(

@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use client_api::MatrixError;
 
+use super::unread_cache::{Basis, UnreadCache};
 use crate::services::internal;
 use crate::storage::{Database, StreamPosition};
 
@@ -55,7 +56,8 @@ pub struct UnreadCounts {
 }
 
 /// The room's counts for `reader` up to `upto`; `joined_at` is the user's membership event;
-/// `by_thread`: threads counted separately.
+/// `by_thread`: threads counted separately. With the counts `cache` holds for the same read
+/// positions, only the events after the ones it counted are read.
 pub async fn unread_counts(
     database: &Database,
     room_id: &str,
@@ -63,44 +65,60 @@ pub async fn unread_counts(
     joined_at: StreamPosition,
     upto: StreamPosition,
     by_thread: bool,
+    cache: &UnreadCache,
 ) -> Result<RoomUnread, MatrixError> {
-    let read: HashMap<String, StreamPosition> = database
+    let mut read: Vec<(String, StreamPosition)> = database
         .read_positions(room_id, &reader.user_id)
         .await
-        .map_err(internal)?
-        .into_iter()
-        .collect();
-    let unthreaded = read.get("").copied().unwrap_or_default().max(joined_at);
-    let mut unread = RoomUnread::default();
-    if unthreaded >= upto {
-        return Ok(unread);
-    }
-    let events = database
-        .unread_candidates(room_id, &reader.user_id, unthreaded, upto, MAX_SCANNED)
-        .await
         .map_err(internal)?;
-    for event in events {
-        let Ok(json) = serde_json::from_str::<Value>(&event.json) else {
-            continue;
-        };
-        let thread = thread_root(&json);
-        let read_up_to = read
-            .get(thread.unwrap_or("main"))
-            .copied()
-            .unwrap_or_default()
-            .max(unthreaded);
-        if event.stream_position <= read_up_to {
-            continue;
-        }
-        let counts = match thread {
-            Some(root) if by_thread => unread.threads.entry(root.to_owned()).or_default(),
-            _ => &mut unread.main,
-        };
-        counts.notifications += 1;
-        if event.event_type == "m.room.message" && mentions(&json, reader) {
-            counts.highlights += 1;
+    read.sort_unstable();
+    let read_by_thread: HashMap<String, StreamPosition> = read.iter().cloned().collect();
+    let unthreaded = read_by_thread
+        .get("")
+        .copied()
+        .unwrap_or_default()
+        .max(joined_at);
+    if unthreaded >= upto {
+        return Ok(RoomUnread::default());
+    }
+    let basis = Basis {
+        read,
+        joined_at,
+        by_thread,
+        displayname: reader.displayname.clone(),
+    };
+    let (mut unread, counted_upto) = cache
+        .counted(&reader.user_id, room_id, &basis, upto)
+        .unwrap_or((RoomUnread::default(), unthreaded));
+    if counted_upto < upto {
+        let events = database
+            .unread_candidates(room_id, &reader.user_id, counted_upto, upto, MAX_SCANNED)
+            .await
+            .map_err(internal)?;
+        for event in events {
+            let Ok(json) = serde_json::from_str::<Value>(&event.json) else {
+                continue;
+            };
+            let thread = thread_root(&json);
+            let read_up_to = read_by_thread
+                .get(thread.unwrap_or("main"))
+                .copied()
+                .unwrap_or_default()
+                .max(unthreaded);
+            if event.stream_position <= read_up_to {
+                continue;
+            }
+            let counts = match thread {
+                Some(root) if by_thread => unread.threads.entry(root.to_owned()).or_default(),
+                _ => &mut unread.main,
+            };
+            counts.notifications += 1;
+            if event.event_type == "m.room.message" && mentions(&json, reader) {
+                counts.highlights += 1;
+            }
         }
     }
+    cache.keep(&reader.user_id, room_id, basis, upto, &unread);
     Ok(unread)
 }
 

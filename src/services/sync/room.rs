@@ -18,6 +18,7 @@ use super::timeline::{self, Slice, Visibility};
 use super::token::StreamToken;
 use crate::services::ephemeral::receipts::Receipts;
 use crate::services::ephemeral::unread::{unread_counts, Reader, UnreadCounts};
+use crate::services::ephemeral::unread_cache::UnreadCache;
 use crate::services::internal;
 use crate::services::rooms::STRIPPED_STATE_TYPES;
 use crate::storage::{Database, MembershipPosition, StateMap, StreamPosition};
@@ -39,6 +40,8 @@ pub(super) struct Context {
     pub receipts: Arc<Receipts>,
     /// What mentions the user (highlight counts).
     pub reader: Reader,
+    /// Unread counts computed by earlier syncs.
+    pub unread: Arc<UnreadCache>,
 }
 
 /// A joined room's ephemeral news, found before its task starts.
@@ -233,6 +236,7 @@ impl Context {
             membership.stream_position,
             self.now.events_position(),
             by_thread,
+            &self.unread,
         )
         .await?;
         let counts = |counts: UnreadCounts| {

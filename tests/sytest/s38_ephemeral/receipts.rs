@@ -167,8 +167,16 @@ async fn unread_counts_rise_with_messages_and_fall_after_a_receipt() {
         send_message(&server, &bob, &room_id, "mine").await;
         let body = sync(&server, &bob, None, 0).await;
         assert_eq!(counts(&body), (Some(2), Some(1)), "{body}");
+        // Counted on from the last sync's counts: only the new message is added.
+        let newest = send_message(&server, &alice, &room_id, "bob, again").await;
+        let body = sync(&server, &bob, None, 0).await;
+        assert_eq!(counts(&body), (Some(3), Some(2)), "{body}");
         let token = next_batch(&body);
         let (status, _) = receipt(&server, &bob, &room_id, "m.read", &last, json!({})).await;
+        assert_eq!(status, 200);
+        let body = sync(&server, &bob, None, 0).await;
+        assert_eq!(counts(&body), (Some(1), Some(1)), "{body}");
+        let (status, _) = receipt(&server, &bob, &room_id, "m.read", &newest, json!({})).await;
         assert_eq!(status, 200);
         let body = sync(&server, &bob, Some(&token), 0).await;
         assert_eq!(counts(&body), (Some(0), Some(0)), "{body}");
