@@ -3,11 +3,14 @@
 use super::{EventSource, ResolveError};
 use crate::pdu::Pdu;
 use std::collections::hash_map::Entry;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A hash map with a fast, randomly seeded hasher (foldhash), for the maps keyed by event ids
 /// and state keys that resolution fills and reads many times per call.
 pub(super) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// A hash set with the hasher of [`FastMap`].
+pub(super) type FastSet<K> = HashSet<K, foldhash::fast::RandomState>;
 
 /// Index of an event in a [`Graph`].
 pub(super) type Ix = u32;
