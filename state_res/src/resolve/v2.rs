@@ -2,7 +2,7 @@
 //! `rooms/v12.md` § "State resolution" for v2.1's conflicted state subgraph and empty start).
 
 use super::graph::{BitSet, FastSet, Graph, Ix};
-use super::iterative::{iterative_auth_checks, PartialState};
+use super::iterative::{iterative_auth_checks, Key, PartialState};
 use super::ordering::{mainline_order, reverse_topological_power};
 use super::power::sender_power;
 use super::strings;
@@ -100,7 +100,7 @@ pub(super) fn split(state_sets: &[StateMap]) -> Split<'_> {
 fn check_key(event: &Pdu, id: &str, (kind, state_key): &StateKey) -> Result<(), ResolveError> {
     match event.state_key() {
         None => Err(ResolveError::NotAStateEvent(id.to_owned())),
-        Some(key) if key != state_key || event.event_type() != kind => {
+        Some(key) if !strings::same(key, state_key) || !strings::same(event.event_type(), kind) => {
             Err(ResolveError::KeyMismatch {
                 event: id.to_owned(),
                 kind: kind.clone(),
@@ -229,7 +229,7 @@ pub(super) fn resolve<'a>(
     if version.state_res == StateResVersion::V2 {
         for &ix in &unconflicted {
             let event = graph.event(ix);
-            state.insert((event.event_type(), event.state_key().unwrap_or("")), ix);
+            state.insert(Key(event.event_type(), event.state_key().unwrap_or("")), ix);
         }
     }
     iterative_auth_checks(version, &graph, &sorted_power, &mut state, create);
@@ -238,7 +238,7 @@ pub(super) fn resolve<'a>(
     let mut rest = full;
     rest.subtract(&chosen);
     let rest: Vec<Ix> = rest.iter().collect();
-    let power_levels = state.get(&("m.room.power_levels", "")).copied();
+    let power_levels = state.get(&Key("m.room.power_levels", "")).copied();
     let sorted_rest = mainline_order(&graph, &rest, power_levels);
 
     // Step 4: iterative auth checks of those on top.
@@ -263,7 +263,7 @@ fn resolved_map<'a>(
         // has every unconflicted key (the checks only add or replace).
         for &ix in unconflicted {
             let event = graph.event(ix);
-            state.insert((event.event_type(), event.state_key().unwrap_or("")), ix);
+            state.insert(Key(event.event_type(), event.state_key().unwrap_or("")), ix);
         }
     }
     let mut entries: Vec<(&StateKey, &str)> = Vec::with_capacity(state.len());
@@ -272,7 +272,7 @@ fn resolved_map<'a>(
     for (key, &before) in split.conflicted_keys.iter().zip(&split.conflicted_at) {
         entries.extend_from_slice(&split.unconflicted[taken..before]);
         taken = before;
-        if let Some(&ix) = state.get(&(key.0.as_str(), key.1.as_str())) {
+        if let Some(&ix) = state.get(&Key(&key.0, &key.1)) {
             entries.push((key, graph.event(ix).event_id()));
             found += 1;
         }
@@ -287,7 +287,7 @@ fn resolved_map<'a>(
             .chain(split.conflicted_keys.iter().copied())
             .map(|(kind, key)| (kind.as_str(), key.as_str()))
             .collect();
-        for ((kind, key), ix) in state {
+        for (Key(kind, key), ix) in state {
             if !known.contains(&(kind, key)) {
                 let id = graph.event(ix).event_id().to_owned();
                 resolved.insert((kind.to_owned(), key.to_owned()), id);
