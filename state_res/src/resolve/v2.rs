@@ -30,7 +30,7 @@ pub(super) struct Split<'s> {
 impl<'s> Split<'s> {
     /// Each conflicted key with the event of each state set.
     pub fn conflicted(&self) -> impl Iterator<Item = (&'s StateKey, &[Option<&'s str>])> + '_ {
-        let values = self.conflicted_values.chunks_exact(self.sets);
+        let values = self.conflicted_values.chunks_exact(self.sets.max(1));
         self.conflicted_keys.iter().copied().zip(values)
     }
 }
