@@ -17,17 +17,19 @@ pub(super) type FastSet<K> = HashSet<K, foldhash::fast::RandomState>;
 /// Index of an event in a [`Graph`].
 pub(super) type Ix = u32;
 
-/// An event id with its hash, computed once: growing the index moves the stored hash instead of
-/// hashing the id again, and a probe compares hashes before strings.
+/// An entry of the id index: an event id with its hash, computed once (growing the index moves
+/// the stored hash instead of hashing the id again, and a probe compares hashes before strings),
+/// and the event's index, which the comparisons ignore. 24 bytes: the index is a set of these.
 #[derive(Clone, Copy)]
 struct IdKey<'a> {
-    hash: u64,
     id: &'a str,
+    hash: u32,
+    ix: Ix,
 }
 
 impl Hash for IdKey<'_> {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write_u64(self.hash);
+        state.write_u32(self.hash);
     }
 }
 
@@ -39,26 +41,30 @@ impl PartialEq for IdKey<'_> {
 
 impl Eq for IdKey<'_> {}
 
-/// The hasher of the index: the hash an [`IdKey`] carries (from a seeded foldhash), as is.
+/// The hasher of the index: the 32-bit hash an [`IdKey`] carries (from a seeded foldhash),
+/// spread over 64 bits by an odd multiplier (a bijection), so that both the low bits (the
+/// bucket) and the high bits (the tag the table keeps) vary.
 #[derive(Default)]
 struct CarriedHash(u64);
 
+const SPREAD: u64 = 0x9E37_79B9_7F4A_7C15;
+
 impl Hasher for CarriedHash {
     fn write(&mut self, bytes: &[u8]) {
-        // Only `write_u64` is used; anything else still hashes, by folding the bytes in.
+        // Only `write_u32` is used; anything else still hashes, by folding the bytes in.
         for &byte in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(SPREAD);
         }
     }
-    fn write_u64(&mut self, hash: u64) {
-        self.0 = hash;
+    fn write_u32(&mut self, hash: u32) {
+        self.0 = u64::from(hash).wrapping_mul(SPREAD);
     }
     fn finish(&self) -> u64 {
         self.0
     }
 }
 
-type IdIndex<'a> = HashMap<IdKey<'a>, Ix, BuildHasherDefault<CarriedHash>>;
+type IdIndex<'a> = HashMap<IdKey<'a>, (), BuildHasherDefault<CarriedHash>>;
 
 /// The events reachable from the state sets through `auth_events`, with their auth edges.
 ///
@@ -109,8 +115,8 @@ impl<'a> Graph<'a> {
         let mut root_ixs = Vec::with_capacity(roots.size_hint().0);
         for id in roots {
             let key = graph.key(id);
-            let ix = match graph.index.get(&key) {
-                Some(&ix) => ix,
+            let ix = match graph.index.get_key_value(&key) {
+                Some((found, _)) => found.ix,
                 None => {
                     let event = source
                         .event(id)
@@ -119,9 +125,10 @@ impl<'a> Graph<'a> {
                     let ix = graph.push(event, room_id, source)?;
                     let key = IdKey {
                         id: event.event_id(),
+                        ix,
                         ..key
                     };
-                    graph.index.insert(key, ix);
+                    graph.index.insert(key, ());
                     ix
                 }
             };
@@ -133,9 +140,13 @@ impl<'a> Graph<'a> {
         while next < graph.events.len() {
             let event = graph.events[next];
             for auth_id in event.auth_events() {
-                let key = graph.key(auth_id);
+                // The index the event gets if it is new.
+                let key = IdKey {
+                    ix: graph.events.len() as Ix,
+                    ..graph.key(auth_id)
+                };
                 let target = match graph.index.entry(key) {
-                    Entry::Occupied(found) => *found.get(),
+                    Entry::Occupied(found) => found.key().ix,
                     Entry::Vacant(slot) => {
                         let auth_event = source
                             .event(auth_id)
@@ -144,13 +155,14 @@ impl<'a> Graph<'a> {
                                 event: event.event_id().to_owned(),
                                 auth_event: auth_id.clone(),
                             })?;
-                        let ix = Self::push_to(
+                        Self::push_to(
                             (&mut graph.events, &mut graph.rejected),
                             auth_event,
                             room_id,
                             source,
                         )?;
-                        *slot.insert(ix)
+                        slot.insert(());
+                        key.ix
                     }
                 };
                 graph.edges.push(target);
@@ -206,14 +218,17 @@ impl<'a> Graph<'a> {
     }
 
     pub fn ix(&self, event_id: &str) -> Option<Ix> {
-        self.index.get(&self.key(event_id)).copied()
+        let found = self.index.get_key_value(&self.key(event_id));
+        found.map(|(key, _)| key.ix)
     }
 
     /// `event_id` with its hash.
     fn key<'k>(&self, event_id: &'k str) -> IdKey<'k> {
         IdKey {
-            hash: self.hasher.hash_one(event_id),
             id: event_id,
+            // The low half of a 64-bit hash.
+            hash: self.hasher.hash_one(event_id) as u32,
+            ix: Ix::MAX,
         }
     }
 

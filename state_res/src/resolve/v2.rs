@@ -73,6 +73,8 @@ pub(super) fn split(state_sets: &[StateMap]) -> Split<'_> {
             }
         }
         let Some(key) = smallest else {
+            // The conflicted events stay in memory for the whole resolution.
+            split.conflicted_values.shrink_to_fit();
             return split;
         };
         for (head, value) in heads.iter_mut().zip(&values) {
@@ -278,21 +280,30 @@ fn resolved_map<'a>(
         }
     }
     entries.extend_from_slice(&split.unconflicted[taken..]);
-    let mut resolved: StateMap = entries
-        .iter()
-        .map(|&(key, id)| (key.clone(), id.to_owned()))
-        .collect();
+    // Keys of `state` that no state set has (rare): found before `state` is dropped, so that it
+    // is not held while the result is built.
+    let mut others: Vec<(Key<'_>, Ix)> = Vec::new();
     if state.len() > split.unconflicted.len() + found {
         let known: FastSet<(&str, &str)> = (split.unconflicted.iter().map(|(key, _)| *key))
             .chain(split.conflicted_keys.iter().copied())
             .map(|(kind, key)| (kind.as_str(), key.as_str()))
             .collect();
-        for (Key(kind, key), ix) in state {
-            if !known.contains(&(kind, key)) {
-                let id = graph.event(ix).event_id().to_owned();
-                resolved.insert((kind.to_owned(), key.to_owned()), id);
-            }
-        }
+        others.extend(
+            state
+                .into_iter()
+                .filter(|(Key(kind, key), _)| !known.contains(&(*kind, *key))),
+        );
+    } else {
+        drop(state);
+    }
+    let mut resolved: StateMap = entries
+        .iter()
+        .map(|&(key, id)| (key.clone(), id.to_owned()))
+        .collect();
+    drop(entries);
+    for (Key(kind, key), ix) in others {
+        let id = graph.event(ix).event_id().to_owned();
+        resolved.insert((kind.to_owned(), key.to_owned()), id);
     }
     resolved
 }
