@@ -22,7 +22,7 @@ mod third_party_invite;
 
 pub use error::{Action, AuthError};
 pub use power_levels::{parse_level, room_creators, PowerLevel, PowerLevels};
-pub use selection::{auth_types_for_event, check_auth_events};
+pub use selection::{auth_types_for_event, check_auth_events, visit_auth_types};
 
 use crate::ids::server_name_of;
 use crate::pdu::Pdu;

@@ -11,6 +11,7 @@ mod graph;
 mod iterative;
 mod ordering;
 mod power;
+mod strings;
 mod v1;
 mod v2;
 

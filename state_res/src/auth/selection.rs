@@ -20,15 +20,36 @@ pub fn auth_types_for_event(
     state_key: Option<&str>,
     content: &Object,
 ) -> Vec<(String, String)> {
-    if event_type == CREATE {
-        return Vec::new();
-    }
     let mut types: Vec<(String, String)> = Vec::with_capacity(6);
-    let mut add = |kind: &str, key: &str| {
-        if !types.iter().any(|(k, s)| k == kind && s == key) {
-            types.push((kind.to_owned(), key.to_owned()));
-        }
-    };
+    visit_auth_types(
+        version,
+        event_type,
+        sender,
+        state_key,
+        content,
+        |kind, key| {
+            if !types.iter().any(|(k, s)| k == kind && s == key) {
+                types.push((kind.to_owned(), key.to_owned()));
+            }
+        },
+    );
+    types
+}
+
+/// The pairs of [`auth_types_for_event`], in the same order, handed to `visit` without
+/// allocating; a pair may come more than once (the sender's membership is also the target's
+/// when a user changes their own membership).
+pub fn visit_auth_types(
+    version: &RoomVersion,
+    event_type: &str,
+    sender: &str,
+    state_key: Option<&str>,
+    content: &Object,
+    mut add: impl FnMut(&str, &str),
+) {
+    if event_type == CREATE {
+        return;
+    }
     // "Depending on the room version, the m.room.create event" (not in v12).
     if !version.room_id_is_create_hash {
         add(CREATE, "");
@@ -62,7 +83,6 @@ pub fn auth_types_for_event(
             }
         }
     }
-    types
 }
 
 /// Rule 2 (v12: 3) on `event`'s own auth events (the events `event.auth_events()` names):

@@ -1,16 +1,70 @@
 //! The auth DAG of the events state resolution touches, interned to dense indices.
 
+use super::strings;
 use super::{EventSource, ResolveError};
 use crate::pdu::Pdu;
 use std::collections::hash_map::Entry;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 
 /// A hash map with a fast, randomly seeded hasher (foldhash), for the maps keyed by event ids
 /// and state keys that resolution fills and reads many times per call.
 pub(super) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
+/// A hash set with the hasher of [`FastMap`].
+pub(super) type FastSet<K> = HashSet<K, foldhash::fast::RandomState>;
+
 /// Index of an event in a [`Graph`].
 pub(super) type Ix = u32;
+
+/// An entry of the id index: an event id with its hash, computed once (growing the index moves
+/// the stored hash instead of hashing the id again, and a probe compares hashes before strings),
+/// and the event's index, which the comparisons ignore. 24 bytes: the index is a set of these.
+#[derive(Clone, Copy)]
+struct IdKey<'a> {
+    id: &'a str,
+    hash: u32,
+    ix: Ix,
+}
+
+impl Hash for IdKey<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u32(self.hash);
+    }
+}
+
+impl PartialEq for IdKey<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash && strings::same(self.id, other.id)
+    }
+}
+
+impl Eq for IdKey<'_> {}
+
+/// The hasher of the index: the 32-bit hash an [`IdKey`] carries (from a seeded foldhash),
+/// spread over 64 bits by an odd multiplier (a bijection), so that both the low bits (the
+/// bucket) and the high bits (the tag the table keeps) vary.
+#[derive(Default)]
+struct CarriedHash(u64);
+
+const SPREAD: u64 = 0x9E37_79B9_7F4A_7C15;
+
+impl Hasher for CarriedHash {
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u32` is used; anything else still hashes, by folding the bytes in.
+        for &byte in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(SPREAD);
+        }
+    }
+    fn write_u32(&mut self, hash: u32) {
+        self.0 = u64::from(hash).wrapping_mul(SPREAD);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type IdIndex<'a> = HashMap<IdKey<'a>, (), BuildHasherDefault<CarriedHash>>;
 
 /// The events reachable from the state sets through `auth_events`, with their auth edges.
 ///
@@ -19,7 +73,9 @@ pub(super) type Ix = u32;
 /// `edges[offsets[i]..offsets[i + 1]]`.
 pub(super) struct Graph<'a> {
     pub events: Vec<&'a Pdu>,
-    pub index: FastMap<&'a str, Ix>,
+    index: IdIndex<'a>,
+    /// Hashes the event ids of `index` (seeded per graph).
+    hasher: foldhash::fast::RandomState,
     edges: Vec<Ix>,
     offsets: Vec<usize>,
     /// The events in an order where each comes after its auth events.
@@ -44,25 +100,35 @@ impl<'a> Graph<'a> {
         roots: impl IntoIterator<Item = &'r str>,
         source: &impl EventSource<'a>,
     ) -> Result<(Self, Vec<Ix>), ResolveError> {
+        let roots = roots.into_iter();
+        let expected = roots.size_hint().0.saturating_mul(2);
         let mut graph = Graph {
-            events: Vec::new(),
-            index: FastMap::default(),
-            edges: Vec::new(),
-            offsets: vec![0],
+            events: Vec::with_capacity(expected),
+            index: IdIndex::with_capacity_and_hasher(expected, Default::default()),
+            hasher: Default::default(),
+            edges: Vec::with_capacity(expected.saturating_mul(3)),
+            offsets: Vec::with_capacity(expected + 1),
             auth_first: Vec::new(),
-            rejected: Vec::new(),
+            rejected: Vec::with_capacity(expected),
         };
-        let mut root_ixs = Vec::new();
+        graph.offsets.push(0);
+        let mut root_ixs = Vec::with_capacity(roots.size_hint().0);
         for id in roots {
-            let ix = match graph.index.get(id) {
-                Some(&ix) => ix,
+            let key = graph.key(id);
+            let ix = match graph.index.get_key_value(&key) {
+                Some((found, _)) => found.ix,
                 None => {
                     let event = source
                         .event(id)
-                        .filter(|found| found.event_id() == id)
+                        .filter(|found| strings::same(found.event_id(), id))
                         .ok_or_else(|| ResolveError::MissingEvent(id.to_owned()))?;
                     let ix = graph.push(event, room_id, source)?;
-                    graph.index.insert(event.event_id(), ix);
+                    let key = IdKey {
+                        id: event.event_id(),
+                        ix,
+                        ..key
+                    };
+                    graph.index.insert(key, ());
                     ix
                 }
             };
@@ -74,23 +140,29 @@ impl<'a> Graph<'a> {
         while next < graph.events.len() {
             let event = graph.events[next];
             for auth_id in event.auth_events() {
-                let target = match graph.index.entry(auth_id.as_str()) {
-                    Entry::Occupied(found) => *found.get(),
+                // The index the event gets if it is new.
+                let key = IdKey {
+                    ix: graph.events.len() as Ix,
+                    ..graph.key(auth_id)
+                };
+                let target = match graph.index.entry(key) {
+                    Entry::Occupied(found) => found.key().ix,
                     Entry::Vacant(slot) => {
                         let auth_event = source
                             .event(auth_id)
-                            .filter(|found| found.event_id() == auth_id)
+                            .filter(|found| strings::same(found.event_id(), auth_id))
                             .ok_or_else(|| ResolveError::MissingAuthEvent {
                                 event: event.event_id().to_owned(),
                                 auth_event: auth_id.clone(),
                             })?;
-                        let ix = Self::push_to(
+                        Self::push_to(
                             (&mut graph.events, &mut graph.rejected),
                             auth_event,
                             room_id,
                             source,
                         )?;
-                        *slot.insert(ix)
+                        slot.insert(());
+                        key.ix
                     }
                 };
                 graph.edges.push(target);
@@ -128,7 +200,7 @@ impl<'a> Graph<'a> {
         room_id: &str,
         source: &impl EventSource<'a>,
     ) -> Result<Ix, ResolveError> {
-        if event.room_id() != room_id {
+        if !strings::same(event.room_id(), room_id) {
             return Err(ResolveError::WrongRoom {
                 event: event.event_id().to_owned(),
                 expected: room_id.to_owned(),
@@ -146,7 +218,18 @@ impl<'a> Graph<'a> {
     }
 
     pub fn ix(&self, event_id: &str) -> Option<Ix> {
-        self.index.get(event_id).copied()
+        let found = self.index.get_key_value(&self.key(event_id));
+        found.map(|(key, _)| key.ix)
+    }
+
+    /// `event_id` with its hash.
+    fn key<'k>(&self, event_id: &'k str) -> IdKey<'k> {
+        IdKey {
+            id: event_id,
+            // The low half of a 64-bit hash.
+            hash: self.hasher.hash_one(event_id) as u32,
+            ix: Ix::MAX,
+        }
     }
 
     pub fn event(&self, ix: Ix) -> &'a Pdu {

@@ -1,12 +1,25 @@
 //! The iterative auth checks (spec `v2-state-res.md` § "Iterative auth checks").
 
 use super::graph::{FastMap, Graph, Ix};
-use crate::auth::{auth_types_for_event, check_auth};
+use super::strings::same;
+use crate::auth::{check_auth, visit_auth_types};
 use crate::pdu::Pdu;
 use crate::room_version::RoomVersion;
 
 /// A room state during resolution: state key to event index, borrowing the keys from the events.
-pub(super) type PartialState<'a> = FastMap<(&'a str, &'a str), Ix>;
+pub(super) type PartialState<'a> = FastMap<Key<'a>, Ix>;
+
+/// A state key `(event type, state key)` of [`PartialState`], compared in place.
+#[derive(Clone, Copy, Hash)]
+pub(super) struct Key<'a>(pub &'a str, pub &'a str);
+
+impl PartialEq for Key<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        same(self.0, other.0) && same(self.1, other.1)
+    }
+}
+
+impl Eq for Key<'_> {}
 
 /// The events an event is checked against, by state key (a handful: a list beats a map).
 type AuthEvents<'a> = Vec<((&'a str, &'a str), &'a Pdu)>;
@@ -14,7 +27,10 @@ type AuthEvents<'a> = Vec<((&'a str, &'a str), &'a Pdu)>;
 /// Adds `event` to `auth`, replacing the event of the same key.
 fn put<'a>(auth: &mut AuthEvents<'a>, event: &'a Pdu) {
     let key = (event.event_type(), event.state_key().unwrap_or(""));
-    match auth.iter_mut().find(|(k, _)| *k == key) {
+    match auth
+        .iter_mut()
+        .find(|((kind, state_key), _)| same(kind, key.0) && same(state_key, key.1))
+    {
         Some(slot) => slot.1 = event,
         None => auth.push((key, event)),
     }
@@ -49,28 +65,31 @@ pub(super) fn iterative_auth_checks<'a>(
         if let Some(create) = v12_create {
             put(&mut auth, create);
         }
-        let needed = auth_types_for_event(
-            version,
-            event.event_type(),
-            event.sender(),
-            Some(state_key),
-            event.content(),
-        );
         // A shared view with shorter key lifetimes, so the needed keys can be looked up.
-        let view: &FastMap<(&str, &str), Ix> = state;
-        for (kind, key) in &needed {
-            if let Some(&state_ix) = view.get(&(kind.as_str(), key.as_str())) {
-                if !graph.rejected[state_ix as usize] {
-                    put(&mut auth, graph.event(state_ix));
+        let view: &FastMap<Key<'_>, Ix> = state;
+        let (kind, sender, content) = (event.event_type(), event.sender(), event.content());
+        visit_auth_types(
+            version,
+            kind,
+            sender,
+            Some(state_key),
+            content,
+            |kind, key| {
+                if let Some(&state_ix) = view.get(&Key(kind, key)) {
+                    if !graph.rejected[state_ix as usize] {
+                        put(&mut auth, graph.event(state_ix));
+                    }
                 }
-            }
-        }
+            },
+        );
         let lookup = |kind: &str, key: &str| {
-            let found = auth.iter().find(|((k, s), _)| *k == kind && *s == key);
+            let found = auth
+                .iter()
+                .find(|((k, s), _)| same(k, kind) && same(s, key));
             found.map(|(_, event)| *event)
         };
         if check_auth(version, event, lookup).is_ok() {
-            state.insert((event.event_type(), state_key), ix);
+            state.insert(Key(event.event_type(), state_key), ix);
         }
     }
 }

@@ -1,51 +1,99 @@
 //! State resolution v2 and v2.1 (spec `rooms/fragments/v2-state-res.md` § "Algorithm";
 //! `rooms/v12.md` § "State resolution" for v2.1's conflicted state subgraph and empty start).
 
-use super::graph::{BitSet, Graph, Ix};
-use super::iterative::{iterative_auth_checks, PartialState};
+use super::graph::{BitSet, FastSet, Graph, Ix};
+use super::iterative::{iterative_auth_checks, Key, PartialState};
 use super::ordering::{mainline_order, reverse_topological_power};
 use super::power::sender_power;
+use super::strings;
 use super::{EventSource, ResolveError, StateKey, StateMap};
 use crate::auth::is_power_event;
 use crate::pdu::Pdu;
 use crate::room_version::{RoomVersion, StateResVersion};
+use std::cmp::Ordering;
 
 /// The state sets split by key (spec § "Unconflicted state map and conflicted state set"):
 /// the keys every set maps to the same event, and the others with each set's event, if any.
 pub(super) struct Split<'s> {
+    /// The unconflicted keys and their events, in key order.
     pub unconflicted: Vec<(&'s StateKey, &'s str)>,
-    pub conflicted: Vec<(&'s StateKey, Vec<Option<&'s str>>)>,
+    /// The conflicted keys, in key order.
+    pub conflicted_keys: Vec<&'s StateKey>,
+    /// For conflicted key `j`, the event of each state set (or none):
+    /// `conflicted_values[j * sets..(j + 1) * sets]`.
+    conflicted_values: Vec<Option<&'s str>>,
+    /// For conflicted key `j`, how many unconflicted keys sort before it.
+    conflicted_at: Vec<usize>,
+    sets: usize,
 }
 
-/// Splits the state sets in one merge of their sorted keys (each key is compared with the other
-/// sets' current keys only, not looked up).
+impl<'s> Split<'s> {
+    /// Each conflicted key with the event of each state set.
+    pub fn conflicted(&self) -> impl Iterator<Item = (&'s StateKey, &[Option<&'s str>])> + '_ {
+        let values = self.conflicted_values.chunks_exact(self.sets.max(1));
+        self.conflicted_keys.iter().copied().zip(values)
+    }
+}
+
+/// `a.cmp(b)` for state keys, comparing the strings in place.
+fn compare_keys(a: &StateKey, b: &StateKey) -> Ordering {
+    strings::compare(&a.0, &b.0).then_with(|| strings::compare(&a.1, &b.1))
+}
+
+/// Splits the state sets in one merge of their sorted keys: each set's current key is compared
+/// once with the smallest key found so far, which tells which sets hold the smallest key.
 pub(super) fn split(state_sets: &[StateMap]) -> Split<'_> {
+    let sets = state_sets.len();
     let mut heads: Vec<_> = state_sets.iter().map(|set| set.iter().peekable()).collect();
     let mut split = Split {
         unconflicted: Vec::new(),
-        conflicted: Vec::new(),
+        conflicted_keys: Vec::new(),
+        conflicted_values: Vec::new(),
+        conflicted_at: Vec::new(),
+        sets,
     };
+    let mut values: Vec<Option<&str>> = Vec::with_capacity(sets);
     loop {
         let mut smallest: Option<&StateKey> = None;
+        values.clear();
         for head in &mut heads {
-            if let Some(&(key, _)) = head.peek() {
-                if smallest.is_none_or(|s| key < s) {
+            let Some(&(key, id)) = head.peek() else {
+                values.push(None);
+                continue;
+            };
+            let order = smallest.map_or(Ordering::Less, |s| compare_keys(key, s));
+            match order {
+                Ordering::Less => {
                     smallest = Some(key);
+                    values.iter_mut().for_each(|v| *v = None);
+                    values.push(Some(id.as_str()));
                 }
+                Ordering::Equal => values.push(Some(id.as_str())),
+                Ordering::Greater => values.push(None),
             }
         }
         let Some(key) = smallest else {
+            // The conflicted events stay in memory for the whole resolution.
+            split.conflicted_values.shrink_to_fit();
             return split;
         };
-        let values: Vec<Option<&str>> = heads
-            .iter_mut()
-            .map(|head| head.next_if(|(k, _)| *k == key).map(|(_, id)| id.as_str()))
-            .collect();
+        for (head, value) in heads.iter_mut().zip(&values) {
+            if value.is_some() {
+                head.next();
+            }
+        }
+        let same_event = |v: &Option<&str>, first: &str| {
+            v.is_some_and(|id| std::ptr::eq(id, first) || strings::same(id, first))
+        };
         match values[0] {
-            Some(first) if values[1..].iter().all(|v| *v == Some(first)) => {
+            Some(first) if values[1..].iter().all(|v| same_event(v, first)) => {
                 split.unconflicted.push((key, first));
             }
-            _ => split.conflicted.push((key, values)),
+            _ => {
+                split.conflicted_keys.push(key);
+                split.conflicted_values.extend_from_slice(&values);
+                split.conflicted_at.push(split.unconflicted.len());
+            }
         }
     }
 }
@@ -54,7 +102,7 @@ pub(super) fn split(state_sets: &[StateMap]) -> Split<'_> {
 fn check_key(event: &Pdu, id: &str, (kind, state_key): &StateKey) -> Result<(), ResolveError> {
     match event.state_key() {
         None => Err(ResolveError::NotAStateEvent(id.to_owned())),
-        Some(key) if key != state_key || event.event_type() != kind => {
+        Some(key) if !strings::same(key, state_key) || !strings::same(event.event_type(), kind) => {
             Err(ResolveError::KeyMismatch {
                 event: id.to_owned(),
                 kind: kind.clone(),
@@ -86,7 +134,7 @@ fn split_indices(
         unconflicted.push(ix);
     }
     let mut per_set: Vec<Vec<Ix>> = vec![Vec::new(); sets];
-    for (key, values) in &split.conflicted {
+    for (key, values) in split.conflicted() {
         // The sets mostly agree on a conflicted key's event: each is checked once per key.
         let mut checked: Option<Ix> = None;
         for (set, value) in values.iter().enumerate() {
@@ -139,10 +187,7 @@ pub(super) fn resolve<'a>(
 ) -> Result<StateMap, ResolveError> {
     let split = split(state_sets);
     let create = v12_create(version, room_id, events)?;
-    let conflicted_ids = split
-        .conflicted
-        .iter()
-        .flat_map(|(_, values)| values.iter().flatten().copied());
+    let conflicted_ids = split.conflicted_values.iter().flatten().copied();
     let roots = split
         .unconflicted
         .iter()
@@ -157,7 +202,7 @@ pub(super) fn resolve<'a>(
             .map(|(key, id)| ((*key).clone(), (*id).to_owned()))
             .collect()
     };
-    if split.conflicted.is_empty() {
+    if split.conflicted_keys.is_empty() {
         return Ok(unconflicted_map());
     }
     let full = full_conflicted_set(version, &graph, &unconflicted, &per_set);
@@ -186,7 +231,7 @@ pub(super) fn resolve<'a>(
     if version.state_res == StateResVersion::V2 {
         for &ix in &unconflicted {
             let event = graph.event(ix);
-            state.insert((event.event_type(), event.state_key().unwrap_or("")), ix);
+            state.insert(Key(event.event_type(), event.state_key().unwrap_or("")), ix);
         }
     }
     iterative_auth_checks(version, &graph, &sorted_power, &mut state, create);
@@ -195,28 +240,72 @@ pub(super) fn resolve<'a>(
     let mut rest = full;
     rest.subtract(&chosen);
     let rest: Vec<Ix> = rest.iter().collect();
-    let power_levels = state.get(&("m.room.power_levels", "")).copied();
+    let power_levels = state.get(&Key("m.room.power_levels", "")).copied();
     let sorted_rest = mainline_order(&graph, &rest, power_levels);
 
     // Step 4: iterative auth checks of those on top.
     iterative_auth_checks(version, &graph, &sorted_rest, &mut state, create);
 
-    // Step 5: the unconflicted state map wins. The entries are sorted while borrowed, so the
-    // map is built from sorted input.
-    for &ix in &unconflicted {
-        let event = graph.event(ix);
-        state.insert((event.event_type(), event.state_key().unwrap_or("")), ix);
+    // Step 5: the unconflicted state map wins.
+    Ok(resolved_map(version, &graph, &split, &unconflicted, state))
+}
+
+/// Step 5 and the result: the unconflicted state map applied over `state`, built in key order
+/// from the split's sorted keys (only the conflicted ones are looked up in `state`), then any
+/// key of `state` that no state set has (an event of the auth difference may bring one).
+fn resolved_map<'a>(
+    version: &RoomVersion,
+    graph: &Graph<'a>,
+    split: &Split<'_>,
+    unconflicted: &[Ix],
+    mut state: PartialState<'a>,
+) -> StateMap {
+    if version.state_res == StateResVersion::V2_1 {
+        // v2.1 started from nothing; v2 started from the unconflicted map, so its state already
+        // has every unconflicted key (the checks only add or replace).
+        for &ix in unconflicted {
+            let event = graph.event(ix);
+            state.insert(Key(event.event_type(), event.state_key().unwrap_or("")), ix);
+        }
     }
-    let mut entries: Vec<((&str, &str), Ix)> = state.into_iter().collect();
-    entries.sort_unstable_by_key(|&(key, _)| key);
-    let resolved: StateMap = entries
-        .into_iter()
-        .map(|((kind, key), ix)| {
-            let id = graph.event(ix).event_id();
-            ((kind.to_owned(), key.to_owned()), id.to_owned())
-        })
+    let mut entries: Vec<(&StateKey, &str)> = Vec::with_capacity(state.len());
+    let mut taken = 0;
+    let mut found = 0;
+    for (key, &before) in split.conflicted_keys.iter().zip(&split.conflicted_at) {
+        entries.extend_from_slice(&split.unconflicted[taken..before]);
+        taken = before;
+        if let Some(&ix) = state.get(&Key(&key.0, &key.1)) {
+            entries.push((key, graph.event(ix).event_id()));
+            found += 1;
+        }
+    }
+    entries.extend_from_slice(&split.unconflicted[taken..]);
+    // Keys of `state` that no state set has (rare): found before `state` is dropped, so that it
+    // is not held while the result is built.
+    let mut others: Vec<(Key<'_>, Ix)> = Vec::new();
+    if state.len() > split.unconflicted.len() + found {
+        let known: FastSet<(&str, &str)> = (split.unconflicted.iter().map(|(key, _)| *key))
+            .chain(split.conflicted_keys.iter().copied())
+            .map(|(kind, key)| (kind.as_str(), key.as_str()))
+            .collect();
+        others.extend(
+            state
+                .into_iter()
+                .filter(|(Key(kind, key), _)| !known.contains(&(*kind, *key))),
+        );
+    } else {
+        drop(state);
+    }
+    let mut resolved: StateMap = entries
+        .iter()
+        .map(|&(key, id)| (key.clone(), id.to_owned()))
         .collect();
-    Ok(resolved)
+    drop(entries);
+    for (Key(kind, key), ix) in others {
+        let id = graph.event(ix).event_id().to_owned();
+        resolved.insert((kind.to_owned(), key.to_owned()), id);
+    }
+    resolved
 }
 
 /// The conflicted state set, the auth difference and (v2.1) the conflicted state subgraph.
