@@ -94,7 +94,7 @@ pub use server_key_responses::ServerKeyResponse;
 pub use server_keys::{OwnVerifyKey, RemoteServerKey};
 pub use sessions::{NewSession, Refresh, RefreshToken};
 pub use state::{StateChange, StateGroupId, StateMap, MAX_DELTA_CHAIN};
-pub use sync::MembershipPosition;
+pub use sync::{MembershipPosition, RoomSummary};
 pub use timeline::{Direction, TimelineEvent, TimelineRange};
 pub use to_device::{NewToDevice, ToDeviceMessage};
 pub use tokens::{AccessToken, NewAccessToken, TokenHash};

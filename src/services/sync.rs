@@ -182,6 +182,7 @@ impl Sync {
                 _ => Ok(Vec::new()),
             }
         };
+        // Incremental: the rooms whose receipts changed; initial: the rooms with receipts.
         let receipt_rooms = async {
             match since {
                 Some(since) if since.receipts < now.receipts => self
@@ -189,7 +190,12 @@ impl Sync {
                     .rooms_with_receipts_between(since.receipts_position(), now.receipts_position())
                     .await
                     .map_err(internal),
-                _ => Ok(Default::default()),
+                Some(_) => Ok(Default::default()),
+                None => self
+                    .database
+                    .joined_rooms_with_receipts(&user.user_id, now.receipts_position())
+                    .await
+                    .map_err(internal),
             }
         };
         let account_data = async {

@@ -116,6 +116,24 @@ impl Database {
         .await?)
     }
 
+    /// The rooms `user_id` is joined to that hold any receipt up to `upto` (an initial
+    /// `/sync` reads the receipts of these only).
+    pub async fn joined_rooms_with_receipts(
+        &self,
+        user_id: &str,
+        upto: StreamPosition,
+    ) -> Result<Vec<String>, StorageError> {
+        Ok(sqlx::query_scalar(
+            "SELECT m.room_id FROM room_memberships m \
+             WHERE m.user_id = $1 AND m.membership = 'join' AND EXISTS \
+               (SELECT 1 FROM receipts r WHERE r.room_id = m.room_id AND r.stream_id <= $2)",
+        )
+        .bind(user_id)
+        .bind(upto.0)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
     /// The room's receipts changed after `after` and up to `upto`.
     pub async fn room_receipts_between(
         &self,

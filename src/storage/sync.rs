@@ -22,6 +22,15 @@ pub struct MembershipPosition {
     pub stream_position: StreamPosition,
 }
 
+/// A room's member counts and heroes (`Database::room_summary`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RoomSummary {
+    /// Members per current membership.
+    pub counts: HashMap<String, i64>,
+    /// The heroes, in the order they joined or were invited.
+    pub heroes: Vec<String>,
+}
+
 impl Database {
     /// Every stream's current position, by stream name.
     pub async fn stream_positions(&self) -> Result<HashMap<String, StreamPosition>, StorageError> {
@@ -198,41 +207,46 @@ impl Database {
         Ok(ids)
     }
 
-    /// How many members the room has per current membership.
-    pub async fn membership_counts(
-        &self,
-        room_id: &str,
-    ) -> Result<HashMap<String, i64>, StorageError> {
-        let rows = sqlx::query(
-            "SELECT membership, COUNT(*) AS n FROM room_memberships WHERE room_id = $1 \
-             GROUP BY membership",
-        )
-        .bind(room_id)
-        .fetch_all(&self.read)
-        .await?;
-        rows.iter()
-            .map(|row| Ok((row.try_get("membership")?, row.try_get("n")?)))
-            .collect()
-    }
-
-    /// Up to `limit` joined or invited members other than `user_id`, in the order they
-    /// joined or were invited (the room summary's heroes).
-    pub async fn room_heroes(
+    /// The room summary's figures in one read: how many members the room has per current
+    /// membership, and up to `limit` joined or invited members other than `user_id`, in the
+    /// order they joined or were invited (the heroes).
+    pub async fn room_summary(
         &self,
         room_id: &str,
         user_id: &str,
         limit: u32,
-    ) -> Result<Vec<String>, StorageError> {
-        Ok(sqlx::query_scalar(
-            "SELECT m.user_id FROM room_memberships m JOIN events e ON e.event_id = m.event_id \
-             WHERE m.room_id = $1 AND m.user_id <> $2 AND m.membership IN ('join', 'invite') \
-             ORDER BY e.stream_ordering LIMIT $3",
+    ) -> Result<RoomSummary, StorageError> {
+        let rows = sqlx::query(
+            "SELECT 'count' AS kind, membership AS name, COUNT(*) AS n FROM room_memberships \
+             WHERE room_id = $1 GROUP BY membership \
+             UNION ALL \
+             SELECT 'hero', user_id, stream_ordering FROM \
+               (SELECT m.user_id, e.stream_ordering FROM room_memberships m \
+                JOIN events e ON e.event_id = m.event_id \
+                WHERE m.room_id = $1 AND m.user_id <> $2 AND m.membership IN ('join', 'invite') \
+                ORDER BY e.stream_ordering LIMIT $3) heroes",
         )
         .bind(room_id)
         .bind(user_id)
         .bind(i64::from(limit))
         .fetch_all(&self.read)
-        .await?)
+        .await?;
+        let mut summary = RoomSummary::default();
+        let mut heroes = Vec::new();
+        for row in &rows {
+            let kind: String = row.try_get("kind")?;
+            let name: String = row.try_get("name")?;
+            let n: i64 = row.try_get("n")?;
+            match kind.as_str() {
+                "count" => {
+                    summary.counts.insert(name, n);
+                }
+                _ => heroes.push((n, name)),
+            }
+        }
+        heroes.sort_unstable();
+        summary.heroes = heroes.into_iter().map(|(_, user)| user).collect();
+        Ok(summary)
     }
 
     /// The users a new event in the room concerns: those joined, invited or knocking.

@@ -21,7 +21,7 @@ use crate::services::ephemeral::unread::{unread_counts, Reader, UnreadCounts};
 use crate::services::ephemeral::unread_cache::UnreadCache;
 use crate::services::internal;
 use crate::services::rooms::STRIPPED_STATE_TYPES;
-use crate::storage::{Database, MembershipPosition, StateMap, StreamPosition};
+use crate::storage::{Database, MembershipPosition, RoomSummary, StateMap, StreamPosition};
 
 const MEMBER: &str = "m.room.member";
 /// Heroes in a room summary.
@@ -193,25 +193,26 @@ impl Context {
                 content: json!({ "user_ids": users }),
             });
         }
+        // `receipts_changed`: since the token, or (initial sync) any receipt at all.
         let after = match self.since {
-            Some(since) if !newly_joined && !self.full_state => {
-                if !ephemeral.receipts_changed {
-                    return Ok(events);
-                }
-                since.receipts_position()
-            }
-            _ => StreamPosition::default(),
+            Some(since) if !newly_joined && !self.full_state => ephemeral
+                .receipts_changed
+                .then(|| since.receipts_position()),
+            None if !ephemeral.receipts_changed => None,
+            _ => Some(StreamPosition::default()),
         };
-        let receipts = self
-            .receipts
-            .receipt_event(
-                room_id,
-                &self.user.user_id,
-                after,
-                self.now.receipts_position(),
-            )
-            .await?;
-        events.extend(receipts);
+        if let Some(after) = after {
+            let receipts = self
+                .receipts
+                .receipt_event(
+                    room_id,
+                    &self.user.user_id,
+                    after,
+                    self.now.receipts_position(),
+                )
+                .await?;
+            events.extend(receipts);
+        }
         let filter = self.filter.ephemeral();
         events
             .retain(|event| filter.allows(&event.event_type, None) && filter.allows_room(room_id));
@@ -458,14 +459,9 @@ impl Context {
 
     /// `m.heroes`, `m.joined_member_count`, `m.invited_member_count`.
     async fn summary(&self, room_id: &str) -> Result<Map<String, Value>, MatrixError> {
-        let counts = self
+        let RoomSummary { counts, heroes } = self
             .database
-            .membership_counts(room_id)
-            .await
-            .map_err(internal)?;
-        let heroes = self
-            .database
-            .room_heroes(room_id, &self.user.user_id, HEROES)
+            .room_summary(room_id, &self.user.user_id, HEROES)
             .await
             .map_err(internal)?;
         let count = |membership: &str| counts.get(membership).copied().unwrap_or(0);

@@ -215,8 +215,9 @@ async fn storage_sync_reads_memberships_and_ranges_by_position() {
             .await
             .expect("users")
             .is_empty());
-        let counts = db.membership_counts(ROOM).await.expect("counts");
-        assert_eq!(counts.get("leave"), Some(&1));
+        let summary = db.room_summary(ROOM, ALICE, 5).await.expect("summary");
+        assert_eq!(summary.counts.get("leave"), Some(&1));
+        assert!(summary.heroes.is_empty(), "{summary:?}");
     })
     .await;
 }

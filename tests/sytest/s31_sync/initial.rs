@@ -123,3 +123,35 @@ async fn sync_tokens_stay_valid_after_a_restart() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_summary_counts_members_and_lists_heroes_in_the_order_they_came() {
+    each_backend(|backend| async move {
+        let (server, alice, bob) = alice_and_bob(backend).await;
+        let carol = crate::harness::register(&server, "carol", "carpentry").await;
+        let dave = crate::harness::register(&server, "dave", "daisy-chain").await;
+        let room_id = create_room(&server, &alice, json!({"preset": "public_chat"})).await;
+        for (user, action, target) in [
+            (&dave, "join", None),
+            (&alice, "invite", Some(&carol)),
+            (&bob, "join", None),
+        ] {
+            let body = match target {
+                Some(target) => json!({"user_id": target.user_id}),
+                None => json!({}),
+            };
+            let (status, answer) = membership(&server, user, &room_id, action, body).await;
+            assert_eq!(status, 200, "{answer}");
+        }
+        let body = sync(&server, &alice, None).await;
+        let summary = &body["rooms"]["join"][&room_id]["summary"];
+        assert_eq!(summary["m.joined_member_count"], 3, "{summary}");
+        assert_eq!(summary["m.invited_member_count"], 1, "{summary}");
+        assert_eq!(
+            summary["m.heroes"],
+            json!([dave.user_id, carol.user_id, bob.user_id]),
+            "joined or invited, in order, without the syncing user"
+        );
+    })
+    .await;
+}
