@@ -5,7 +5,9 @@
 //! serialises persisters, so positions are gap-free and become visible in increasing order: a
 //! reader that has seen position `n` has seen every position below it.
 
-use sqlx::any::AnyRow;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
+use sqlx::Any;
 use sqlx::{AnyConnection, Row};
 
 use super::row::flag;
@@ -208,22 +210,35 @@ pub(super) async fn insert_event_at(
     event: &NewEvent<'_>,
     position: i64,
 ) -> Result<StreamPosition, StorageError> {
-    sqlx::query(&format!(
-        "INSERT INTO events ({EVENT_COLUMNS}) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-    ))
-    .bind(position)
-    .bind(event.event_id)
-    .bind(event.room_id)
-    .bind(event.event_type)
-    .bind(event.state_key)
-    .bind(event.sender)
-    .bind(event.origin_server_ts)
-    .bind(event.depth)
-    .bind(event.json)
-    .bind(event.rejection_reason)
-    .bind(event.outlier)
-    .execute(&mut *conn)
-    .await?;
+    let sql = format!(
+        "INSERT INTO events ({EVENT_COLUMNS}) VALUES {}",
+        Dialect::values_rows(1, EVENT_COLUMN_COUNT)
+    );
+    bind_event(sqlx::query(&sql), event, position)
+        .execute(&mut *conn)
+        .await?;
     Ok(StreamPosition(position))
+}
+
+/// How many columns [`EVENT_COLUMNS`] names.
+pub(super) const EVENT_COLUMN_COUNT: usize = 11;
+
+/// Binds the [`EVENT_COLUMNS`] of `event` at stream `position` (one row of an insert).
+pub(super) fn bind_event<'q>(
+    query: Query<'q, Any, AnyArguments<'q>>,
+    event: &NewEvent<'q>,
+    position: i64,
+) -> Query<'q, Any, AnyArguments<'q>> {
+    query
+        .bind(position)
+        .bind(event.event_id)
+        .bind(event.room_id)
+        .bind(event.event_type)
+        .bind(event.state_key)
+        .bind(event.sender)
+        .bind(event.origin_server_ts)
+        .bind(event.depth)
+        .bind(event.json)
+        .bind(event.rejection_reason)
+        .bind(event.outlier)
 }

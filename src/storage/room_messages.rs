@@ -8,7 +8,7 @@
 
 use sqlx::AnyConnection;
 
-use super::events::EVENT_COLUMNS;
+use super::events::{bind_event, EVENT_COLUMNS, EVENT_COLUMN_COUNT};
 use super::room_events::{advance_extremities, insert_links};
 use super::{Database, Dialect, NewEvent, RoomEventWrite, StorageError, StreamPosition};
 
@@ -65,28 +65,15 @@ async fn insert_event_rows(
     writes: &[RoomEventWrite<'_>],
     positions: &[i64],
 ) -> Result<(), StorageError> {
-    const COLUMNS: usize = 11;
-    let rows = dialect.max_bind_params() / COLUMNS;
+    let rows = dialect.max_bind_params() / EVENT_COLUMN_COUNT;
     for (chunk, positions) in writes.chunks(rows).zip(positions.chunks(rows)) {
         let sql = format!(
             "INSERT INTO events ({EVENT_COLUMNS}) VALUES {}",
-            Dialect::values_rows(chunk.len(), COLUMNS)
+            Dialect::values_rows(chunk.len(), EVENT_COLUMN_COUNT)
         );
         let mut query = sqlx::query(&sql);
         for (write, position) in chunk.iter().zip(positions) {
-            let event = &write.event;
-            query = query
-                .bind(*position)
-                .bind(event.event_id)
-                .bind(event.room_id)
-                .bind(event.event_type)
-                .bind(event.state_key)
-                .bind(event.sender)
-                .bind(event.origin_server_ts)
-                .bind(event.depth)
-                .bind(event.json)
-                .bind(event.rejection_reason)
-                .bind(event.outlier);
+            query = bind_event(query, &write.event, *position);
         }
         query.execute(&mut *conn).await?;
     }

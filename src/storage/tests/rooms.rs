@@ -4,10 +4,14 @@ use crate::storage::{
     StorageError,
 };
 
-const ROOM: &str = "!room:example.org";
-const ALICE: &str = "@alice:example.org";
+pub(super) const ROOM: &str = "!room:example.org";
+pub(super) const ALICE: &str = "@alice:example.org";
 
-fn event<'a>(event_id: &'a str, event_type: &'a str, state_key: Option<&'a str>) -> NewEvent<'a> {
+pub(super) fn event<'a>(
+    event_id: &'a str,
+    event_type: &'a str,
+    state_key: Option<&'a str>,
+) -> NewEvent<'a> {
     NewEvent {
         event_id,
         room_id: ROOM,
@@ -23,7 +27,7 @@ fn event<'a>(event_id: &'a str, event_type: &'a str, state_key: Option<&'a str>)
 }
 
 /// Persists create → join → message, returning the state groups after each.
-async fn create_join_message(db: &Database) -> [StateGroupId; 3] {
+pub(super) async fn create_join_message(db: &Database) -> [StateGroupId; 3] {
     let create = db
         .persist_room_event(&RoomEventWrite {
             event: event("$create", "m.room.create", Some("")),
