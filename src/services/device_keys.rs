@@ -138,16 +138,20 @@ impl DeviceKeys {
         Ok(counts)
     }
 
-    /// The algorithms of the device's unused fallback keys.
-    pub async fn unused_fallback_key_types(
+    /// The device's one-time key counts (with `signed_curve25519`, 0 when none) and the
+    /// algorithms of its unused fallback keys.
+    pub async fn key_status(
         &self,
         user_id: &str,
         device_id: &str,
-    ) -> Result<Vec<String>, MatrixError> {
-        self.database
-            .unused_fallback_key_types(user_id, device_id)
+    ) -> Result<(BTreeMap<String, u64>, Vec<String>), MatrixError> {
+        let (mut counts, fallback) = self
+            .database
+            .device_key_status(user_id, device_id)
             .await
-            .map_err(internal)
+            .map_err(internal)?;
+        counts.entry(SIGNED_CURVE25519.to_owned()).or_insert(0);
+        Ok((counts, fallback))
     }
 
     /// The keys of the local users of `request` (others are left out), as `viewer` (the

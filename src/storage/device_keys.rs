@@ -170,21 +170,40 @@ impl Database {
             .collect()
     }
 
-    /// The algorithms of the device's fallback keys not claimed yet, sorted.
-    pub async fn unused_fallback_key_types(
+    /// The device's one-time key counts by algorithm and the algorithms of its fallback keys
+    /// not claimed yet (sorted), in one read (every `/sync` of the device reports both).
+    pub async fn device_key_status(
         &self,
         user_id: &str,
         device_id: &str,
-    ) -> Result<Vec<String>, StorageError> {
-        Ok(sqlx::query_scalar(
-            "SELECT algorithm FROM e2e_fallback_keys \
-             WHERE user_id = $1 AND device_id = $2 AND used = $3 ORDER BY algorithm",
+    ) -> Result<(BTreeMap<String, u64>, Vec<String>), StorageError> {
+        let rows = sqlx::query(
+            "SELECT 'one_time' AS kind, algorithm, COUNT(*) AS n FROM e2e_one_time_keys \
+             WHERE user_id = $1 AND device_id = $2 GROUP BY algorithm \
+             UNION ALL \
+             SELECT 'fallback', algorithm, 0 FROM e2e_fallback_keys \
+             WHERE user_id = $1 AND device_id = $2 AND used = $3",
         )
         .bind(user_id)
         .bind(device_id)
         .bind(false)
         .fetch_all(&self.read)
-        .await?)
+        .await?;
+        let mut counts = BTreeMap::new();
+        let mut fallback = Vec::new();
+        for row in &rows {
+            let kind: String = row.try_get("kind")?;
+            let algorithm: String = row.try_get("algorithm")?;
+            match kind.as_str() {
+                "one_time" => {
+                    let n: i64 = row.try_get("n")?;
+                    counts.insert(algorithm, u64::try_from(n).unwrap_or_default());
+                }
+                _ => fallback.push(algorithm),
+            }
+        }
+        fallback.sort_unstable();
+        Ok((counts, fallback))
     }
 
     /// Claims a key of the device for `algorithm`: a one-time key (deleted), else the fallback

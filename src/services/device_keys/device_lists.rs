@@ -198,10 +198,7 @@ impl DeviceKeys {
             response.device_lists = self.changes(&user.user_id, &since, Some(&now)).await?;
         }
         if let Some(device_id) = &user.device_id {
-            let (counts, fallback) = tokio::try_join!(
-                self.one_time_key_counts(&user.user_id, device_id),
-                self.unused_fallback_key_types(&user.user_id, device_id),
-            )?;
+            let (counts, fallback) = self.key_status(&user.user_id, device_id).await?;
             response.device_one_time_keys_count = counts;
             response.device_unused_fallback_key_types = fallback;
         }
