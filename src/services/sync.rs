@@ -20,7 +20,7 @@ mod room;
 mod timeline;
 pub mod token;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,7 +32,7 @@ use tokio::time::Instant;
 use tracing::instrument;
 
 use self::filter::SyncFilter;
-use self::room::{Context, Ephemeral, Kind, Section};
+use self::room::{Context, Ephemeral, Kind, Prefetched, Section, HEROES};
 use self::token::StreamToken;
 use super::account_data::AccountData;
 use super::device_keys::DeviceKeys;
@@ -44,7 +44,7 @@ use super::ephemeral::unread_cache::UnreadCache;
 use super::internal;
 use super::notifier::Notifier;
 use super::to_device::ToDevice;
-use crate::storage::{AccountDataEntry, Database, MembershipPosition};
+use crate::storage::{AccountDataEntry, Database, MembershipPosition, StreamPosition};
 
 /// How many rooms of one response are built at once.
 const CONCURRENT_ROOMS: usize = 4;
@@ -231,6 +231,10 @@ impl Sync {
             receipts: Arc::clone(&self.receipts),
             reader: self.reader(&user.user_id).await?,
             unread: Arc::clone(&self.unread),
+            prefetched: match since {
+                None => Some(self.prefetch(&user.user_id, &memberships).await?),
+                Some(_) => None,
+            },
         });
         let mut rooms = Rooms::default();
         // Rooms are built concurrently, a few at a time (the read pool is small).
@@ -306,6 +310,36 @@ impl Sync {
                 .await?;
         }
         Ok(response)
+    }
+
+    /// The per-room reads of an initial sync, for all the joined rooms of `memberships` at once:
+    /// the user's read positions and the rooms' summaries.
+    async fn prefetch(
+        &self,
+        user_id: &str,
+        memberships: &[MembershipPosition],
+    ) -> Result<Prefetched, MatrixError> {
+        let joined: Vec<&str> = memberships
+            .iter()
+            .filter(|membership| membership.membership == "join")
+            .map(|membership| membership.room_id.as_str())
+            .collect();
+        let (positions, summaries) = tokio::try_join!(
+            self.database.read_positions_in(user_id, &joined),
+            self.database.room_summaries(&joined, user_id, HEROES),
+        )
+        .map_err(internal)?;
+        let mut read_positions: HashMap<String, Vec<(String, StreamPosition)>> = HashMap::new();
+        for (room_id, thread_id, position) in positions {
+            read_positions
+                .entry(room_id)
+                .or_default()
+                .push((thread_id, position));
+        }
+        Ok(Prefetched {
+            read_positions,
+            summaries,
+        })
     }
 
     /// What mentions the user (unread highlight counts).

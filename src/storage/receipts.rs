@@ -4,7 +4,7 @@
 
 use sqlx::Row;
 
-use super::{Database, StorageError, StreamPosition};
+use super::{Database, Dialect, StorageError, StreamPosition};
 
 /// A receipt to store.
 #[derive(Clone, Debug)]
@@ -188,6 +188,36 @@ impl Database {
                 ))
             })
             .collect()
+    }
+
+    /// [`Self::read_positions`] of `user_id` in each of `room_ids` at once, as (room id, thread
+    /// id, position) rows (an initial `/sync` reads them for all of a user's rooms).
+    pub async fn read_positions_in(
+        &self,
+        user_id: &str,
+        room_ids: &[&str],
+    ) -> Result<Vec<(String, String, StreamPosition)>, StorageError> {
+        let mut found = Vec::new();
+        for chunk in room_ids.chunks(self.dialect.max_bind_params() - 1) {
+            let sql = format!(
+                "SELECT room_id, thread_id, MAX(event_stream_ordering) AS position FROM receipts \
+                 WHERE user_id = $1 AND receipt_type IN ('m.read', 'm.read.private') \
+                   AND room_id IN ({}) GROUP BY room_id, thread_id",
+                Dialect::in_list(2, chunk.len())
+            );
+            let mut query = sqlx::query(&sql).bind(user_id);
+            for room_id in chunk {
+                query = query.bind(*room_id);
+            }
+            for row in query.fetch_all(&self.read).await? {
+                found.push((
+                    row.try_get("room_id")?,
+                    row.try_get("thread_id")?,
+                    StreamPosition(row.try_get("position")?),
+                ));
+            }
+        }
+        Ok(found)
     }
 
     /// The room's messages (`m.room.message`, `m.room.encrypted`) after `after` and up to

@@ -249,6 +249,57 @@ impl Database {
         Ok(summary)
     }
 
+    /// [`Self::room_summary`] of each of `room_ids` at once (an initial `/sync` reads them for
+    /// all of a user's rooms): two statements per chunk of rooms, whatever their number.
+    pub async fn room_summaries(
+        &self,
+        room_ids: &[&str],
+        user_id: &str,
+        limit: u32,
+    ) -> Result<HashMap<String, RoomSummary>, StorageError> {
+        let mut summaries: HashMap<String, RoomSummary> = HashMap::new();
+        for chunk in room_ids.chunks(self.dialect.max_bind_params() - 2) {
+            let sql = format!(
+                "SELECT room_id, membership, COUNT(*) AS n FROM room_memberships \
+                 WHERE room_id IN ({}) GROUP BY room_id, membership",
+                Dialect::in_list(1, chunk.len())
+            );
+            let mut query = sqlx::query(&sql);
+            for room_id in chunk {
+                query = query.bind(*room_id);
+            }
+            for row in query.fetch_all(&self.read).await? {
+                let room_id: String = row.try_get("room_id")?;
+                let entry = summaries.entry(room_id).or_default();
+                entry
+                    .counts
+                    .insert(row.try_get("membership")?, row.try_get("n")?);
+            }
+            // The first `limit` joined or invited members of each room, by the position of
+            // their member event.
+            let sql = format!(
+                "SELECT room_id, user_id, position FROM \
+                   (SELECT m.room_id, m.user_id, e.stream_ordering AS position, \
+                      ROW_NUMBER() OVER (PARTITION BY m.room_id ORDER BY e.stream_ordering) AS hero_rank \
+                    FROM room_memberships m JOIN events e ON e.event_id = m.event_id \
+                    WHERE m.room_id IN ({}) AND m.user_id <> $1 \
+                      AND m.membership IN ('join', 'invite')) ranked \
+                 WHERE hero_rank <= $2 ORDER BY room_id, position",
+                Dialect::in_list(3, chunk.len())
+            );
+            let mut query = sqlx::query(&sql).bind(user_id).bind(i64::from(limit));
+            for room_id in chunk {
+                query = query.bind(*room_id);
+            }
+            for row in query.fetch_all(&self.read).await? {
+                let room_id: String = row.try_get("room_id")?;
+                let entry = summaries.entry(room_id).or_default();
+                entry.heroes.push(row.try_get("user_id")?);
+            }
+        }
+        Ok(summaries)
+    }
+
     /// The users a new event in the room concerns: those joined, invited or knocking.
     pub async fn room_interested_users(&self, room_id: &str) -> Result<Vec<String>, StorageError> {
         Ok(sqlx::query_scalar(

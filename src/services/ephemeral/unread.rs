@@ -56,8 +56,10 @@ pub struct UnreadCounts {
 }
 
 /// The room's counts for `reader` up to `upto`; `joined_at` is the user's membership event;
-/// `by_thread`: threads counted separately. With the counts `cache` holds for the same read
-/// positions, only the events after the ones it counted are read.
+/// `by_thread`: threads counted separately; `read`: the user's read positions in the room by
+/// thread, if already read (else they are read here). With the counts `cache` holds for the
+/// same read positions, only the events after the ones it counted are read.
+#[allow(clippy::too_many_arguments)]
 pub async fn unread_counts(
     database: &Database,
     room_id: &str,
@@ -65,12 +67,16 @@ pub async fn unread_counts(
     joined_at: StreamPosition,
     upto: StreamPosition,
     by_thread: bool,
+    read: Option<Vec<(String, StreamPosition)>>,
     cache: &UnreadCache,
 ) -> Result<RoomUnread, MatrixError> {
-    let mut read: Vec<(String, StreamPosition)> = database
-        .read_positions(room_id, &reader.user_id)
-        .await
-        .map_err(internal)?;
+    let mut read: Vec<(String, StreamPosition)> = match read {
+        Some(read) => read,
+        None => database
+            .read_positions(room_id, &reader.user_id)
+            .await
+            .map_err(internal)?,
+    };
     read.sort_unstable();
     let read_by_thread: HashMap<String, StreamPosition> = read.iter().cloned().collect();
     let unthreaded = read_by_thread

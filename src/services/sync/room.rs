@@ -2,7 +2,7 @@
 //! delta, summary, account data, ephemeral events, unread counts), left (timeline up to the leave, state), invited and knocked
 //! (stripped state).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use client_api::filtering::EventFilter;
@@ -25,7 +25,7 @@ use crate::storage::{Database, MembershipPosition, RoomSummary, StateMap, Stream
 
 const MEMBER: &str = "m.room.member";
 /// Heroes in a room summary.
-const HEROES: u32 = 5;
+pub(super) const HEROES: u32 = 5;
 
 /// What every room of one sync shares.
 pub(super) struct Context {
@@ -42,6 +42,17 @@ pub(super) struct Context {
     pub reader: Reader,
     /// Unread counts computed by earlier syncs.
     pub unread: Arc<UnreadCache>,
+    /// What an initial sync reads for all joined rooms at once; `None`: each room reads its own.
+    pub prefetched: Option<Prefetched>,
+}
+
+/// Per-room reads done for all of a user's joined rooms at once (initial syncs).
+#[derive(Debug, Default)]
+pub(super) struct Prefetched {
+    /// The user's read positions by thread, by room (rooms without receipts absent).
+    pub read_positions: HashMap<String, Vec<(String, StreamPosition)>>,
+    /// Member counts and heroes, by room.
+    pub summaries: HashMap<String, RoomSummary>,
 }
 
 /// A joined room's ephemeral news, found before its task starts.
@@ -237,6 +248,12 @@ impl Context {
             membership.stream_position,
             self.now.events_position(),
             by_thread,
+            self.prefetched.as_ref().map(|all| {
+                all.read_positions
+                    .get(&membership.room_id)
+                    .cloned()
+                    .unwrap_or_default()
+            }),
             &self.unread,
         )
         .await?;
@@ -459,11 +476,18 @@ impl Context {
 
     /// `m.heroes`, `m.joined_member_count`, `m.invited_member_count`.
     async fn summary(&self, room_id: &str) -> Result<Map<String, Value>, MatrixError> {
-        let RoomSummary { counts, heroes } = self
-            .database
-            .room_summary(room_id, &self.user.user_id, HEROES)
-            .await
-            .map_err(internal)?;
+        let prefetched = self
+            .prefetched
+            .as_ref()
+            .map(|all| all.summaries.get(room_id).cloned().unwrap_or_default());
+        let RoomSummary { counts, heroes } = match prefetched {
+            Some(summary) => summary,
+            None => self
+                .database
+                .room_summary(room_id, &self.user.user_id, HEROES)
+                .await
+                .map_err(internal)?,
+        };
         let count = |membership: &str| counts.get(membership).copied().unwrap_or(0);
         let mut summary = Map::new();
         summary.insert("m.heroes".to_owned(), json!(heroes));
