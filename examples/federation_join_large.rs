@@ -211,16 +211,18 @@ async fn concord_joins(concord: &TestServer, synapse: &Synapse, room_id: &str, m
     let join = seconds(started);
     drop(profile);
     show_handshake_log(synapse);
-    if status != 200 {
-        eprintln!("Concord joining failed after {join} s: {status} {body}");
-        report(members, "concord", "synapse", f64::NAN, None);
-        return;
-    }
-    let synced = until_synced(started, room_id, || {
-        call(concord, &joiner, Method::GET, SYNC, None)
-    })
-    .await;
-    report(members, "concord", "synapse", join, synced);
+    let joined = Joined {
+        members,
+        joiner: "concord",
+        host: "synapse",
+        started,
+        join,
+    };
+    joined
+        .report_after_sync(status, &body, room_id, || {
+            call(concord, &joiner, Method::GET, SYNC, None)
+        })
+        .await;
 }
 
 /// A fresh Synapse user joins the Concord room.
@@ -235,16 +237,52 @@ async fn synapse_joins(synapse: &Synapse, concord: &TestServer, room_id: &str, m
     let join = seconds(started);
     drop(profile);
     show_handshake_log(synapse);
-    if status != 200 {
-        eprintln!("Synapse joining failed after {join} s: {status} {body}");
-        report(members, "synapse", "concord", f64::NAN, None);
-        return;
+    let joined = Joined {
+        members,
+        joiner: "synapse",
+        host: "concord",
+        started,
+        join,
+    };
+    joined
+        .report_after_sync(status, &body, room_id, || {
+            synapse.call(&joiner, Method::GET, SYNC, None)
+        })
+        .await;
+}
+
+/// A timed join: which server's user joined which server's room, and how long it took.
+struct Joined {
+    members: usize,
+    joiner: &'static str,
+    host: &'static str,
+    started: Instant,
+    join: f64,
+}
+
+impl Joined {
+    /// Reports the join (failed unless `status` is 200), after waiting until the joiner's
+    /// `sync` shows the room's members.
+    async fn report_after_sync<F, Fut>(&self, status: u16, body: &Value, room_id: &str, sync: F)
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = (u16, Value)>,
+    {
+        let Self {
+            members,
+            joiner,
+            host,
+            started,
+            join,
+        } = *self;
+        if status != 200 {
+            eprintln!("{joiner} joining failed after {join} s: {status} {body}");
+            report(members, joiner, host, f64::NAN, None);
+            return;
+        }
+        let synced = until_synced(started, room_id, sync).await;
+        report(members, joiner, host, join, synced);
     }
-    let synced = until_synced(started, room_id, || {
-        synapse.call(&joiner, Method::GET, SYNC, None)
-    })
-    .await;
-    report(members, "synapse", "concord", join, synced);
 }
 
 #[tokio::main]

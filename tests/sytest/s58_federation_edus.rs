@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::harness::federation::{shared_room, SharedRoom};
-use crate::harness::rooms::{call, encode, room_path, send_message, sync_until};
+use crate::harness::rooms::{call, encode, room_path};
 use crate::harness::{Backend, Session, TestServer};
 
 /// The `next_batch` of an initial `/sync` as `session`.
@@ -89,35 +89,34 @@ async fn receipt(
 
 #[tokio::test]
 async fn typing_and_read_receipts_reach_the_other_server() {
+    let shared = shared_room(Backend::default()).await;
     let SharedRoom {
         home,
         remote,
         alice,
         bob,
         room_id,
-    } = shared_room(Backend::default()).await;
-    let first = send_message(&home, &alice, &room_id, "read me").await;
-    let seen = sync_until(&remote, &bob, &room_id, 30, |e| e["event_id"] == first).await;
-    assert!(seen.is_some(), "bob never saw the message");
+    } = &shared;
+    let first = shared.alice_says_and_bob_sees("read me").await;
     let alice_id = alice.user_id.clone();
 
-    set_typing(&home, &alice, &room_id, true).await;
-    let typing = ephemeral_until(&remote, &bob, &room_id, None, 30, |e| {
+    set_typing(home, alice, room_id, true).await;
+    let typing = ephemeral_until(remote, bob, room_id, None, 30, |e| {
         e["type"] == "m.typing" && e["content"]["user_ids"] == json!([alice_id])
     })
     .await;
     assert!(typing.is_some(), "bob never saw alice typing");
 
     receipt(
-        &home,
-        &alice,
-        &room_id,
+        home,
+        alice,
+        room_id,
         "m.read",
         &first,
         json!({"thread_id": "main"}),
     )
     .await;
-    let read = ephemeral_until(&remote, &bob, &room_id, None, 30, |e| {
+    let read = ephemeral_until(remote, bob, room_id, None, 30, |e| {
         e["type"] == "m.receipt" && e["content"][&first]["m.read"].get(&alice_id).is_some()
     })
     .await
@@ -127,22 +126,12 @@ async fn typing_and_read_receipts_reach_the_other_server() {
     assert!(data["ts"].as_i64().is_some(), "{read}");
 
     // A private receipt stays home: the typing stop queued after it arrives without it.
-    let second = send_message(&home, &alice, &room_id, "private").await;
-    let seen = sync_until(&remote, &bob, &room_id, 30, |e| e["event_id"] == second).await;
-    assert!(seen.is_some(), "bob never saw the second message");
-    let since = sync_token(&remote, &bob).await;
-    receipt(
-        &home,
-        &alice,
-        &room_id,
-        "m.read.private",
-        &second,
-        json!({}),
-    )
-    .await;
-    set_typing(&home, &alice, &room_id, false).await;
+    let second = shared.alice_says_and_bob_sees("private").await;
+    let since = sync_token(remote, bob).await;
+    receipt(home, alice, room_id, "m.read.private", &second, json!({})).await;
+    set_typing(home, alice, room_id, false).await;
     let saw_private = std::cell::Cell::new(false);
-    let stopped = ephemeral_until(&remote, &bob, &room_id, Some(since), 30, |e| {
+    let stopped = ephemeral_until(remote, bob, room_id, Some(since), 30, |e| {
         if e["type"] == "m.receipt" && e["content"].get(&second).is_some() {
             saw_private.set(true);
         }
@@ -157,9 +146,9 @@ async fn typing_and_read_receipts_reach_the_other_server() {
 
     // A notice that expires at home is announced as stopped (the other server would keep it
     // for its own 60 s otherwise).
-    let since = sync_token(&remote, &bob).await;
-    set_typing_for(&home, &alice, &room_id, true, 1_000).await;
-    let started = ephemeral_until(&remote, &bob, &room_id, Some(since), 30, |e| {
+    let since = sync_token(remote, bob).await;
+    set_typing_for(home, alice, room_id, true, 1_000).await;
+    let started = ephemeral_until(remote, bob, room_id, Some(since), 30, |e| {
         e["type"] == "m.typing" && e["content"]["user_ids"] == json!([alice_id])
     })
     .await;
@@ -168,8 +157,7 @@ async fn typing_and_read_receipts_reach_the_other_server() {
     // other server's own 60 s means the stop arrived.
     let mut still_typing = true;
     for _ in 0..40 {
-        let (status, body) =
-            call(&remote, &bob, Method::GET, "/_matrix/client/v3/sync", None).await;
+        let (status, body) = call(remote, bob, Method::GET, "/_matrix/client/v3/sync", None).await;
         assert_eq!(status, 200, "{body}");
         let events = &body["rooms"]["join"][&room_id]["ephemeral"]["events"];
         still_typing = events.as_array().into_iter().flatten().any(|e| {

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::harness::federation::federation_request;
 use crate::harness::federation::{shared_room, SharedRoom};
-use crate::harness::rooms::{call, encode, send_message, sync_until};
+use crate::harness::rooms::{call, encode};
 use crate::harness::{each_backend, Session, TestServer};
 use crate::s40_e2e_keys::cross_signing::upload_cross_signing;
 
@@ -63,76 +63,75 @@ async fn changed_until(
 #[tokio::test]
 async fn remote_keys_are_queried_and_claimed_over_federation() {
     each_backend(|backend| async move {
+        let shared = shared_room(backend).await;
         let SharedRoom {
             home,
             remote,
             alice,
             bob,
-            room_id,
-        } = shared_room(backend).await;
-        let first = send_message(&home, &alice, &room_id, "hello").await;
-        let seen = sync_until(&remote, &bob, &room_id, 30, |e| e["event_id"] == first).await;
-        assert!(seen.is_some(), "bob never saw the message");
+            ..
+        } = &shared;
+        shared.alice_says_and_bob_sees("hello").await;
 
         let upload = json!({
-            "device_keys": device_keys(&alice, "one"),
+            "device_keys": device_keys(alice, "one"),
             "one_time_keys": {"signed_curve25519:AAAA": {"key": "otk"}},
         });
-        post(&home, &alice, "/_matrix/client/v3/keys/upload", upload).await;
+        post(home, alice, "/_matrix/client/v3/keys/upload", upload).await;
 
         // Bob asks his server; it asks alice's. An unreachable server is a failure entry.
         let query = json!({
             "device_keys": {alice.user_id.clone(): [], "@nobody:unreachable.invalid": []},
             "timeout": 5000,
         });
-        let answer = post(&remote, &bob, "/_matrix/client/v3/keys/query", query).await;
+        let answer = post(remote, bob, "/_matrix/client/v3/keys/query", query).await;
         let keys = &answer["device_keys"][&alice.user_id][&alice.device_id];
-        assert_eq!(keys["keys"], device_keys(&alice, "one")["keys"], "{answer}");
+        assert_eq!(keys["keys"], device_keys(alice, "one")["keys"], "{answer}");
         assert!(answer["failures"]["unreachable.invalid"].is_object(), "{answer}");
 
         // Cross-signing keys travel too (the user-signing key stays home).
-        let (status, body) = upload_cross_signing(&home, &alice, 10, None).await;
+        let (status, body) = upload_cross_signing(home, alice, 10, None).await;
         assert_eq!(status, 200, "{body}");
         let query = json!({"device_keys": {alice.user_id.clone(): []}});
-        let answer = post(&remote, &bob, "/_matrix/client/v3/keys/query", query).await;
+        let answer = post(remote, bob, "/_matrix/client/v3/keys/query", query).await;
         assert_eq!(answer["master_keys"][&alice.user_id]["usage"], json!(["master"]), "{answer}");
         assert_eq!(answer["self_signing_keys"][&alice.user_id]["usage"], json!(["self_signing"]));
         assert!(answer.get("user_signing_keys").is_none(), "{answer}");
 
         let claim = json!({"one_time_keys": {alice.user_id.clone(): {alice.device_id.clone(): "signed_curve25519"}}});
-        let answer = post(&remote, &bob, "/_matrix/client/v3/keys/claim", claim.clone()).await;
+        let answer = post(remote, bob, "/_matrix/client/v3/keys/claim", claim.clone()).await;
         assert_eq!(
             answer["one_time_keys"][&alice.user_id][&alice.device_id],
             json!({"signed_curve25519:AAAA": {"key": "otk"}}),
             "{answer}"
         );
-        let answer = post(&remote, &bob, "/_matrix/client/v3/keys/claim", claim).await;
+        let answer = post(remote, bob, "/_matrix/client/v3/keys/claim", claim).await;
         assert_eq!(answer["one_time_keys"], json!({}), "{answer}");
 
         // The device list as another server reads it.
         let path = format!("/_matrix/federation/v1/user/devices/{}", encode(&alice.user_id));
-        let (status, devices) = federation_request(&remote, &home, Method::GET, &path, None).await;
+        let (status, devices) = federation_request(remote, home, Method::GET, &path, None).await;
         assert_eq!(status, 200, "{devices}");
         assert_eq!(devices["user_id"], json!(alice.user_id));
         assert!(devices["stream_id"].as_i64().is_some_and(|id| id > 0), "{devices}");
         let listed = devices["devices"].as_array().cloned().unwrap_or_default();
         let device = listed.iter().find(|d| d["device_id"] == json!(alice.device_id));
-        assert_eq!(device.map(|d| d["keys"].clone()), Some(device_keys(&alice, "one")), "{devices}");
+        assert_eq!(device.map(|d| d["keys"].clone()), Some(device_keys(alice, "one")), "{devices}");
 
         // Alice's new keys reach bob's device_lists through an m.device_list_update EDU.
-        let (status, body) = call(&remote, &bob, Method::GET, "/_matrix/client/v3/sync", None).await;
+        let (status, body) = call(remote, bob, Method::GET, "/_matrix/client/v3/sync", None).await;
         assert_eq!(status, 200);
         let since = body["next_batch"].as_str().expect("next_batch").to_owned();
-        let upload = json!({"device_keys": device_keys(&alice, "two")});
-        post(&home, &alice, "/_matrix/client/v3/keys/upload", upload).await;
+        let upload = json!({"device_keys": device_keys(alice, "two")});
+        post(home, alice, "/_matrix/client/v3/keys/upload", upload).await;
         assert!(
-            changed_until(&remote, &bob, since, &alice.user_id, 30).await,
+            changed_until(remote, bob, since, &alice.user_id, 30).await,
             "bob never saw alice's device list change"
         );
         let query = json!({"device_keys": {alice.user_id.clone(): []}});
-        let answer = post(&remote, &bob, "/_matrix/client/v3/keys/query", query).await;
+        let answer = post(remote, bob, "/_matrix/client/v3/keys/query", query).await;
         let keys = &answer["device_keys"][&alice.user_id][&alice.device_id];
-        assert_eq!(keys["keys"], device_keys(&alice, "two")["keys"], "{answer}");
+        assert_eq!(keys["keys"], device_keys(alice, "two")["keys"], "{answer}");
     })
     .await;
 }

@@ -6,7 +6,7 @@ use federation::x_matrix::{SignedRequest, XMatrix};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use super::rooms::{create_room, join_via};
+use super::rooms::{create_room, join_via, send_message, sync_until};
 use super::{client, federating_on, register, Backend, Session, TestServer};
 
 /// Sends `method path` with `body` from `from` to `to`, signed as `from`; the status and the
@@ -72,5 +72,19 @@ pub async fn shared_room(backend: Backend) -> SharedRoom {
         alice,
         bob,
         room_id,
+    }
+}
+
+impl SharedRoom {
+    /// Alice sends `body`; waits (30 syncs at most) until bob's server shows it to him, so the
+    /// room is known to federate; the event id.
+    pub async fn alice_says_and_bob_sees(&self, body: &str) -> String {
+        let event_id = send_message(&self.home, &self.alice, &self.room_id, body).await;
+        let seen = sync_until(&self.remote, &self.bob, &self.room_id, 30, |e| {
+            e["event_id"] == event_id
+        })
+        .await;
+        assert!(seen.is_some(), "bob never saw {body:?}");
+        event_id
     }
 }
