@@ -171,23 +171,11 @@ impl Database {
         room_id: &str,
         user_id: &str,
     ) -> Result<Vec<(String, StreamPosition)>, StorageError> {
-        let rows = sqlx::query(
-            "SELECT thread_id, MAX(event_stream_ordering) AS position FROM receipts \
-             WHERE room_id = $1 AND user_id = $2 \
-               AND receipt_type IN ('m.read', 'm.read.private') GROUP BY thread_id",
-        )
-        .bind(room_id)
-        .bind(user_id)
-        .fetch_all(&self.read)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok((
-                    row.try_get("thread_id")?,
-                    StreamPosition(row.try_get("position")?),
-                ))
-            })
-            .collect()
+        let rows = self.read_positions_in(user_id, &[room_id]).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(_, thread_id, position)| (thread_id, position))
+            .collect())
     }
 
     /// [`Self::read_positions`] of `user_id` in each of `room_ids` at once, as (room id, thread

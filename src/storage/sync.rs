@@ -207,50 +207,21 @@ impl Database {
         Ok(ids)
     }
 
-    /// The room summary's figures in one read: how many members the room has per current
-    /// membership, and up to `limit` joined or invited members other than `user_id`, in the
-    /// order they joined or were invited (the heroes).
+    /// The room summary's figures: how many members the room has per current membership, and
+    /// up to `limit` joined or invited members other than `user_id`, in the order they joined
+    /// or were invited (the heroes).
     pub async fn room_summary(
         &self,
         room_id: &str,
         user_id: &str,
         limit: u32,
     ) -> Result<RoomSummary, StorageError> {
-        let rows = sqlx::query(
-            "SELECT 'count' AS kind, membership AS name, COUNT(*) AS n FROM room_memberships \
-             WHERE room_id = $1 GROUP BY membership \
-             UNION ALL \
-             SELECT 'hero', user_id, stream_ordering FROM \
-               (SELECT m.user_id, e.stream_ordering FROM room_memberships m \
-                JOIN events e ON e.event_id = m.event_id \
-                WHERE m.room_id = $1 AND m.user_id <> $2 AND m.membership IN ('join', 'invite') \
-                ORDER BY e.stream_ordering LIMIT $3) heroes",
-        )
-        .bind(room_id)
-        .bind(user_id)
-        .bind(i64::from(limit))
-        .fetch_all(&self.read)
-        .await?;
-        let mut summary = RoomSummary::default();
-        let mut heroes = Vec::new();
-        for row in &rows {
-            let kind: String = row.try_get("kind")?;
-            let name: String = row.try_get("name")?;
-            let n: i64 = row.try_get("n")?;
-            match kind.as_str() {
-                "count" => {
-                    summary.counts.insert(name, n);
-                }
-                _ => heroes.push((n, name)),
-            }
-        }
-        heroes.sort_unstable();
-        summary.heroes = heroes.into_iter().map(|(_, user)| user).collect();
-        Ok(summary)
+        let mut summaries = self.room_summaries(&[room_id], user_id, limit).await?;
+        Ok(summaries.remove(room_id).unwrap_or_default())
     }
 
     /// [`Self::room_summary`] of each of `room_ids` at once (an initial `/sync` reads them for
-    /// all of a user's rooms): two statements per chunk of rooms, whatever their number.
+    /// all of a user's rooms): one statement per chunk of rooms, whatever their number.
     pub async fn room_summaries(
         &self,
         room_ids: &[&str],
@@ -258,44 +229,44 @@ impl Database {
         limit: u32,
     ) -> Result<HashMap<String, RoomSummary>, StorageError> {
         let mut summaries: HashMap<String, RoomSummary> = HashMap::new();
+        let mut heroes: Vec<(String, i64, String)> = Vec::new();
         for chunk in room_ids.chunks(self.dialect.max_bind_params() - 2) {
+            // Each room's counts per membership, then its first `limit` joined or invited
+            // members other than the user, by the position of their member event.
+            let rooms = Dialect::in_list(3, chunk.len());
             let sql = format!(
-                "SELECT room_id, membership, COUNT(*) AS n FROM room_memberships \
-                 WHERE room_id IN ({}) GROUP BY room_id, membership",
-                Dialect::in_list(1, chunk.len())
-            );
-            let mut query = sqlx::query(&sql);
-            for room_id in chunk {
-                query = query.bind(*room_id);
-            }
-            for row in query.fetch_all(&self.read).await? {
-                let room_id: String = row.try_get("room_id")?;
-                let entry = summaries.entry(room_id).or_default();
-                entry
-                    .counts
-                    .insert(row.try_get("membership")?, row.try_get("n")?);
-            }
-            // The first `limit` joined or invited members of each room, by the position of
-            // their member event.
-            let sql = format!(
-                "SELECT room_id, user_id, position FROM \
+                "SELECT 'count' AS kind, room_id, membership AS name, COUNT(*) AS n \
+                 FROM room_memberships WHERE room_id IN ({rooms}) GROUP BY room_id, membership \
+                 UNION ALL \
+                 SELECT 'hero', room_id, user_id, position FROM \
                    (SELECT m.room_id, m.user_id, e.stream_ordering AS position, \
-                      ROW_NUMBER() OVER (PARTITION BY m.room_id ORDER BY e.stream_ordering) AS hero_rank \
+                      ROW_NUMBER() OVER (PARTITION BY m.room_id ORDER BY e.stream_ordering) \
+                        AS hero_rank \
                     FROM room_memberships m JOIN events e ON e.event_id = m.event_id \
-                    WHERE m.room_id IN ({}) AND m.user_id <> $1 \
+                    WHERE m.room_id IN ({rooms}) AND m.user_id <> $1 \
                       AND m.membership IN ('join', 'invite')) ranked \
-                 WHERE hero_rank <= $2 ORDER BY room_id, position",
-                Dialect::in_list(3, chunk.len())
+                 WHERE hero_rank <= $2"
             );
             let mut query = sqlx::query(&sql).bind(user_id).bind(i64::from(limit));
             for room_id in chunk {
                 query = query.bind(*room_id);
             }
             for row in query.fetch_all(&self.read).await? {
+                let kind: String = row.try_get("kind")?;
                 let room_id: String = row.try_get("room_id")?;
-                let entry = summaries.entry(room_id).or_default();
-                entry.heroes.push(row.try_get("user_id")?);
+                let name: String = row.try_get("name")?;
+                let n: i64 = row.try_get("n")?;
+                match kind.as_str() {
+                    "count" => {
+                        summaries.entry(room_id).or_default().counts.insert(name, n);
+                    }
+                    _ => heroes.push((room_id, n, name)),
+                }
             }
+        }
+        heroes.sort_unstable();
+        for (room_id, _, user) in heroes {
+            summaries.entry(room_id).or_default().heroes.push(user);
         }
         Ok(summaries)
     }

@@ -49,6 +49,21 @@ pub(super) struct PendingSend {
     reply: Option<oneshot::Sender<Result<String, MatrixError>>>,
 }
 
+impl Clone for PendingSend {
+    /// The same request, without the answer channel (each attempt queues with its own).
+    fn clone(&self) -> Self {
+        Self {
+            user_id: self.user_id.clone(),
+            device_id: self.device_id.clone(),
+            request_path: self.request_path.clone(),
+            txn_id: self.txn_id.clone(),
+            event_type: self.event_type.clone(),
+            content: self.content.clone(),
+            reply: None,
+        }
+    }
+}
+
 impl PendingSend {
     fn answer(&mut self, result: Result<String, MatrixError>) {
         if let Some(reply) = self.reply.take() {
@@ -116,16 +131,13 @@ impl Rooms {
     ) -> Result<String, MatrixError> {
         for _ in 0..ATTEMPTS {
             let (reply, answer) = oneshot::channel();
-            let queued = PendingSend {
-                reply: Some(reply),
-                content: send.content.clone(),
-                user_id: send.user_id.clone(),
-                device_id: send.device_id.clone(),
-                request_path: send.request_path.clone(),
-                txn_id: send.txn_id.clone(),
-                event_type: send.event_type.clone(),
-            };
-            self.sends.push(room_id, queued);
+            self.sends.push(
+                room_id,
+                PendingSend {
+                    reply: Some(reply),
+                    ..send.clone()
+                },
+            );
             {
                 let _lock = self.locks.lock(room_id).await;
                 let batch = self.sends.take(room_id);
