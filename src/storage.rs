@@ -62,6 +62,7 @@ mod sessions;
 mod state;
 mod sync;
 mod timeline;
+mod timeline_heads;
 mod to_device;
 mod tokens;
 mod uia_sessions;
@@ -96,6 +97,7 @@ pub use sessions::{NewSession, Refresh, RefreshToken};
 pub use state::{StateChange, StateGroupId, StateMap, MAX_DELTA_CHAIN};
 pub use sync::{MembershipPosition, RoomSummary};
 pub use timeline::{Direction, TimelineEvent, TimelineRange};
+pub use timeline_heads::EventWithState;
 pub use to_device::{NewToDevice, ToDeviceMessage};
 pub use tokens::{AccessToken, NewAccessToken, TokenHash};
 pub use uia_sessions::UiaSession;
@@ -109,4 +111,6 @@ pub struct Database {
     read: sqlx::AnyPool,
     /// Writes. For SQLite: exactly one connection; for PostgreSQL: the same pool as `read`.
     write: sqlx::AnyPool,
+    /// Loaded state groups (immutable, so shared by every clone and never stale).
+    state_cache: std::sync::Arc<state::StateCache>,
 }

@@ -5,6 +5,7 @@
 //! - [`filter`]: the `filter` parameter (inline or stored) with Synapse's defaults;
 //! - [`timeline`]: timeline slices by stream position range, history visibility;
 //! - [`room`]: the joined, left, invited and knocked sections of one room;
+//! - [`initial`]: an initial sync's joined rooms' timelines and state, built for all at once;
 //!
 //! A request reads the current positions (`now`), then the user's memberships, the rooms
 //! with events in `(since, now]` (a primary key range) and the account data changed in the
@@ -16,6 +17,7 @@
 //! woken, until the timeout.
 
 pub mod filter;
+mod initial;
 mod room;
 mod timeline;
 pub mod token;
@@ -236,6 +238,18 @@ impl Sync {
                 Some(_) => None,
             },
         });
+        // An initial sync builds every joined room's timeline and state at once.
+        let mut built = match since {
+            None => {
+                let joined: Vec<MembershipPosition> = memberships
+                    .iter()
+                    .filter(|m| m.membership == "join" && filter.allows_room(&m.room_id))
+                    .cloned()
+                    .collect();
+                initial::joined_parts(&context, &joined).await?
+            }
+            Some(_) => HashMap::new(),
+        };
         let mut rooms = Rooms::default();
         // Rooms are built concurrently, a few at a time (the read pool is small).
         let mut tasks = JoinSet::new();
@@ -274,7 +288,12 @@ impl Sync {
                 continue;
             }
             let context = Arc::clone(&context);
-            tasks.spawn(async move { context.section(kind, membership, data, ephemeral).await });
+            let built = built.remove(&room_id);
+            tasks.spawn(async move {
+                context
+                    .section(kind, membership, data, ephemeral, built)
+                    .await
+            });
             if tasks.len() >= CONCURRENT_ROOMS {
                 add_section(&mut rooms, tasks.join_next().await)?;
             }

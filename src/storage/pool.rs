@@ -110,6 +110,7 @@ async fn connect_sqlite(url: &str) -> Result<Database, StorageError> {
             dialect: Dialect::Sqlite,
             read: write.clone(),
             write,
+            state_cache: Default::default(),
         });
     }
     // The writer connects first so that WAL mode is on before any reader opens the file.
@@ -122,6 +123,7 @@ async fn connect_sqlite(url: &str) -> Result<Database, StorageError> {
         dialect: Dialect::Sqlite,
         read,
         write,
+        state_cache: Default::default(),
     })
 }
 
@@ -134,6 +136,7 @@ async fn connect_postgres(url: &str) -> Result<Database, StorageError> {
         dialect: Dialect::Postgres,
         read: pool.clone(),
         write: pool,
+        state_cache: Default::default(),
     })
 }
 

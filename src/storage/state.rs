@@ -16,14 +16,17 @@
 //! `max(changes, state size)` rows. Event ids and `(type, state_key)` pairs are interned to
 //! integers (`event_nids`, `state_keys`), so an entry row is three integers.
 
+mod cache;
 mod chain;
 mod intern;
 mod keys;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use sqlx::AnyConnection;
 
+pub(crate) use self::cache::StateCache;
 use self::chain::{load_chain, resolve_nids, resolve_strings};
 use self::intern::{insert_entries, intern_event_ids, intern_state_keys, Interned};
 use super::{Database, Dialect, StorageError};
@@ -67,9 +70,23 @@ impl Database {
 
     /// The full state of a group. [`StorageError::NotFound`] if the group does not exist.
     pub async fn load_state(&self, group: StateGroupId) -> Result<StateMap, StorageError> {
+        Ok(StateMap::clone(&*self.load_state_shared(group).await?))
+    }
+
+    /// The full state of a group, shared with the cache of loaded groups (see `state/cache.rs`):
+    /// for readers that do not change it.
+    pub async fn load_state_shared(
+        &self,
+        group: StateGroupId,
+    ) -> Result<Arc<StateMap>, StorageError> {
+        if let Some(state) = self.state_cache.get(group) {
+            return Ok(state);
+        }
         let mut conn = self.read.acquire().await?;
         let rows = load_chain(&mut conn, group.0).await?;
-        Ok(resolve_strings(rows))
+        let state = Arc::new(resolve_strings(rows));
+        self.state_cache.put(group, Arc::clone(&state));
+        Ok(state)
     }
 
     /// Points the room's current state at `group`.

@@ -14,14 +14,16 @@ use client_api::{ClientEvent, ClientUser, MatrixError};
 use serde_json::{json, Map, Value};
 
 use super::filter::SyncFilter;
-use super::timeline::{self, Slice, Visibility};
+use super::timeline::{self, Visibility};
 use super::token::StreamToken;
 use crate::services::ephemeral::receipts::Receipts;
 use crate::services::ephemeral::unread::{unread_counts, Reader, UnreadCounts};
 use crate::services::ephemeral::unread_cache::UnreadCache;
 use crate::services::internal;
 use crate::services::rooms::STRIPPED_STATE_TYPES;
-use crate::storage::{Database, MembershipPosition, RoomSummary, StateMap, StreamPosition};
+use crate::storage::{
+    Database, MembershipPosition, RoomSummary, StateGroupId, StateMap, StoredEvent, StreamPosition,
+};
 
 const MEMBER: &str = "m.room.member";
 /// Heroes in a room summary.
@@ -88,7 +90,7 @@ pub(super) enum Section {
 }
 
 /// A timeline with its state section, as joined and left rooms carry them.
-struct TimelineAndState {
+pub(super) struct TimelineAndState {
     timeline: Timeline,
     state: Vec<ClientEvent>,
     /// Whether the timeline has member events (the summary may have changed).
@@ -107,12 +109,13 @@ impl Context {
         membership: MembershipPosition,
         account_data: Vec<BasicEvent>,
         ephemeral: Ephemeral,
+        built: Option<TimelineAndState>,
     ) -> Result<Section, MatrixError> {
         let room_id = membership.room_id.clone();
         Ok(match kind {
             Kind::Join(changed) => Section::Join(
                 room_id,
-                self.joined(&membership, changed, account_data, ephemeral)
+                self.joined(&membership, changed, account_data, ephemeral, built)
                     .await?,
             ),
             Kind::Invite => Section::Invite(room_id, self.invited(&membership).await?),
@@ -121,13 +124,15 @@ impl Context {
         })
     }
 
-    /// A joined room, or `None` when nothing in it changed since the token.
+    /// A joined room, or `None` when nothing in it changed since the token. `built`: its
+    /// timeline and state, when an initial sync built them for all rooms at once.
     async fn joined(
         &self,
         membership: &MembershipPosition,
         changed: bool,
         account_data: Vec<BasicEvent>,
         ephemeral: Ephemeral,
+        built: Option<TimelineAndState>,
     ) -> Result<Option<JoinedRoom>, MatrixError> {
         let since = self.since_events();
         // Newly joined (or initial sync): the whole room, as on an initial sync.
@@ -142,22 +147,26 @@ impl Context {
         if !full && !changed && account_data.is_empty() && ephemeral.is_empty() {
             return Ok(None);
         }
-        let after = if newly_joined { None } else { since };
-        let mut visibility = Visibility::new(
-            &self.database,
-            &self.user.user_id,
-            true,
-            Some(membership.stream_position),
-        );
-        let part = self
-            .timeline_and_state(
-                &membership.room_id,
-                after,
-                self.now.events_position(),
-                full,
-                &mut visibility,
-            )
-            .await?;
+        let part = match built {
+            Some(part) => part,
+            None => {
+                let after = if newly_joined { None } else { since };
+                let mut visibility = Visibility::new(
+                    &self.database,
+                    &self.user.user_id,
+                    true,
+                    Some(membership.stream_position),
+                );
+                self.timeline_and_state(
+                    &membership.room_id,
+                    after,
+                    self.now.events_position(),
+                    full,
+                    &mut visibility,
+                )
+                .await?
+            }
+        };
         let ephemeral = self
             .ephemeral_events(&membership.room_id, newly_joined, ephemeral)
             .await?;
@@ -347,7 +356,7 @@ impl Context {
         visibility: &mut Visibility<'_>,
     ) -> Result<TimelineAndState, MatrixError> {
         let timeline_filter = self.filter.timeline();
-        let Slice { events, limited } = timeline::slice(
+        let slice = timeline::slice(
             &self.database,
             room_id,
             after.unwrap_or_default(),
@@ -355,26 +364,19 @@ impl Context {
             self.filter.timeline_limit(),
             &timeline_filter,
             visibility,
+            None,
         )
         .await?;
-        let start = events
-            .first()
-            .map(|first| StreamPosition(first.stream_position.0 - 1))
-            .unwrap_or(upto);
-        let senders: HashSet<&str> = events.iter().map(|e| e.sender.as_str()).collect();
-        let lazy = self.filter.lazy_load_members();
-        let has_state = events.iter().any(|e| e.state_key.is_some());
-        // The state before the timeline: the state section of a full sync, and what lazy
-        // loading and `prev_content` read.
-        let at_start = if full || has_state || lazy {
+        let start = timeline_start(&slice.events, upto);
+        let at_start = if self.needs_state_at_start(full, &slice.events) {
             Some(self.state_at(room_id, start).await?)
         } else {
             None
         };
         let delta;
         let state_ids = match (after, &at_start) {
-            (_, Some(at_start)) if full => at_start,
-            (Some(after), _) if limited || restricts(&timeline_filter) => {
+            (_, Some(at_start)) if full => &**at_start,
+            (Some(after), _) if slice.limited || restricts(&timeline_filter) => {
                 delta = self.state_delta(room_id, after, start).await?;
                 &delta
             }
@@ -383,6 +385,41 @@ impl Context {
                 &delta
             }
         };
+        let wanted = self.wanted_state(&slice.events, state_ids, full, at_start.as_deref());
+        let state_events = self.allowed_state(
+            self.database
+                .events_by_ids(&wanted)
+                .await
+                .map_err(internal)?,
+        );
+        // One batch for both sections: the per-batch reads (redactions, transaction ids,
+        // replaced state) run once per room.
+        let timeline_len = slice.events.len();
+        let mut both = slice.events;
+        both.extend(state_events);
+        let served = self.room_engine.serve(&self.user, &both).await?;
+        Ok(self.part(&both[..timeline_len], slice.limited, start, served))
+    }
+
+    /// Whether the state before the timeline is needed: for the state section of a full sync,
+    /// and for what lazy loading and `prev_content` read.
+    pub(super) fn needs_state_at_start(&self, full: bool, events: &[StoredEvent]) -> bool {
+        full || self.filter.lazy_load_members() || events.iter().any(|e| e.state_key.is_some())
+    }
+
+    /// The events of the state section: those of `state_ids` (only the timeline senders' and
+    /// the user's member events when members are lazily loaded), plus, on an incremental lazy
+    /// sync, the senders' member events as of the timeline's start, which the client may not
+    /// have (sent again even if it has: `include_redundant_members`).
+    pub(super) fn wanted_state<'a>(
+        &self,
+        events: &[StoredEvent],
+        state_ids: &'a StateMap,
+        full: bool,
+        at_start: Option<&'a StateMap>,
+    ) -> Vec<&'a str> {
+        let senders: HashSet<&str> = events.iter().map(|e| e.sender.as_str()).collect();
+        let lazy = self.filter.lazy_load_members();
         let mut wanted: Vec<&str> = state_ids
             .iter()
             .filter(|((kind, key), _)| {
@@ -392,9 +429,7 @@ impl Context {
             })
             .map(|(_, id)| id.as_str())
             .collect();
-        if let (true, false, Some(at_start)) = (lazy, full, &at_start) {
-            // Incremental lazy loading: the member events of the timeline's senders, which the
-            // client may not have (sent again even if it has: include_redundant_members).
+        if let (true, false, Some(at_start)) = (lazy, full, at_start) {
             wanted.extend(senders.iter().filter_map(|sender| {
                 at_start
                     .get(&(MEMBER.to_owned(), (*sender).to_owned()))
@@ -403,48 +438,69 @@ impl Context {
             wanted.sort_unstable();
             wanted.dedup();
         }
+        wanted
+    }
+
+    /// The state events the filter's `state` part lets through.
+    pub(super) fn allowed_state(&self, events: Vec<StoredEvent>) -> Vec<StoredEvent> {
         let state_filter = self.filter.state();
-        let state_events = self
-            .database
-            .events_by_ids(&wanted)
-            .await
-            .map_err(internal)?
+        events
             .into_iter()
             .filter(|event| state_filter.allows(&event.event_type, Some(&event.sender)))
-            .collect::<Vec<_>>();
+            .collect()
+    }
+
+    /// A room's timeline and state sections from its served events: the timeline's
+    /// (`timeline`, as stored) first, then the state section's.
+    pub(super) fn part(
+        &self,
+        timeline: &[StoredEvent],
+        limited: bool,
+        start: StreamPosition,
+        mut served: Vec<ClientEvent>,
+    ) -> TimelineAndState {
+        let state = served.split_off(timeline.len());
         let prev_batch = StreamToken {
             events: start.0,
             ..self.now
         };
-        let has_members = events.iter().any(|e| e.event_type == MEMBER);
-        // One batch for both sections: the per-batch reads (redactions, transaction ids,
-        // replaced state) run once per room.
-        let timeline_len = events.len();
-        let mut both = events;
-        both.extend(state_events);
-        let mut served = self.room_engine.serve(&self.user, &both).await?;
-        let state = served.split_off(timeline_len);
-        Ok(TimelineAndState {
-            has_members,
+        TimelineAndState {
+            has_members: timeline.iter().any(|e| e.event_type == MEMBER),
             timeline: Timeline {
                 events: served,
                 limited,
                 prev_batch: Some(prev_batch.to_string()),
             },
             state,
-        })
+        }
     }
 
     /// The room's state after its last event at or before `at` (empty before the room).
-    async fn state_at(&self, room_id: &str, at: StreamPosition) -> Result<StateMap, MatrixError> {
+    async fn state_at(
+        &self,
+        room_id: &str,
+        at: StreamPosition,
+    ) -> Result<Arc<StateMap>, MatrixError> {
         let group = self
             .database
             .room_state_group_at(room_id, at)
             .await
             .map_err(internal)?;
+        self.state_of(group).await
+    }
+
+    /// The state of `group` (empty for none).
+    pub(super) async fn state_of(
+        &self,
+        group: Option<StateGroupId>,
+    ) -> Result<Arc<StateMap>, MatrixError> {
         match group {
-            Some(group) => self.database.load_state(group).await.map_err(internal),
-            None => Ok(StateMap::new()),
+            Some(group) => self
+                .database
+                .load_state_shared(group)
+                .await
+                .map_err(internal),
+            None => Ok(Arc::default()),
         }
     }
 
@@ -455,23 +511,20 @@ impl Context {
         from: StreamPosition,
         to: StreamPosition,
     ) -> Result<StateMap, MatrixError> {
-        let groups = (
-            self.database.room_state_group_at(room_id, from).await,
-            self.database.room_state_group_at(room_id, to).await,
-        );
-        let (Ok(before), Ok(after)) = groups else {
-            return Err(MatrixError::internal("Internal server error"));
-        };
+        let (before, after) = tokio::try_join!(
+            self.database.room_state_group_at(room_id, from),
+            self.database.room_state_group_at(room_id, to),
+        )
+        .map_err(internal)?;
         if before == after {
             return Ok(StateMap::new());
         }
-        let before = match before {
-            Some(group) => self.database.load_state(group).await.map_err(internal)?,
-            None => StateMap::new(),
-        };
-        let mut after = self.state_at(room_id, to).await?;
-        after.retain(|key, id| before.get(key) != Some(id));
-        Ok(after)
+        let (before, after) = tokio::try_join!(self.state_of(before), self.state_of(after))?;
+        Ok(after
+            .iter()
+            .filter(|(key, id)| before.get(*key) != Some(*id))
+            .map(|(key, id)| (key.clone(), id.clone()))
+            .collect())
     }
 
     /// `m.heroes`, `m.joined_member_count`, `m.invited_member_count`.
@@ -560,6 +613,15 @@ impl Context {
         }));
         Ok(events)
     }
+}
+
+/// Where a timeline's state section is taken: just before its first event, or at `upto` when
+/// the timeline is empty.
+pub(super) fn timeline_start(events: &[StoredEvent], upto: StreamPosition) -> StreamPosition {
+    events
+        .first()
+        .map(|first| StreamPosition(first.stream_position.0 - 1))
+        .unwrap_or(upto)
 }
 
 /// Whether a filter can leave timeline events out (then state changes may hide between

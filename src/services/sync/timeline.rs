@@ -127,8 +127,15 @@ impl<'a> Visibility<'a> {
     }
 }
 
+/// How many events [`slice`] reads per page for a timeline of `limit`.
+pub(super) fn page_size(limit: u32) -> u32 {
+    limit.saturating_add(1).clamp(2, MAX_PAGE)
+}
+
 /// The newest events of `(after, upto]` in the room passing `filter` and `visibility`, at
-/// most `limit`.
+/// most `limit`. `first_page`, when given, is the first page already read: the newest
+/// [`page_size`] events of the range, newest first.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn slice(
     database: &Database,
     room_id: &str,
@@ -137,8 +144,9 @@ pub(super) async fn slice(
     limit: u32,
     filter: &EventFilter,
     visibility: &mut Visibility<'_>,
+    mut first_page: Option<Vec<StoredEvent>>,
 ) -> Result<Slice, MatrixError> {
-    let page = limit.saturating_add(1).clamp(2, MAX_PAGE);
+    let page = page_size(limit);
     let wanted = usize::try_from(limit).unwrap_or(usize::MAX);
     let mut cursor = upto;
     let mut picked: Vec<StoredEvent> = Vec::new();
@@ -146,10 +154,13 @@ pub(super) async fn slice(
         if cursor <= after {
             break;
         }
-        let batch = database
-            .room_events_between_desc(room_id, after, cursor, page)
-            .await
-            .map_err(internal)?;
+        let batch = match first_page.take() {
+            Some(batch) => batch,
+            None => database
+                .room_events_between_desc(room_id, after, cursor, page)
+                .await
+                .map_err(internal)?,
+        };
         let complete = batch.len() < usize::try_from(page).unwrap_or(usize::MAX);
         if let Some(oldest) = batch.last() {
             cursor = StreamPosition(oldest.stream_position.0 - 1);

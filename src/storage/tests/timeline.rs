@@ -287,3 +287,32 @@ async fn storage_forgotten_rooms_until_the_next_membership() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn storage_timeline_heads_of_many_rooms_with_their_state_groups() {
+    each_backend(|db| async move {
+        let steps = [
+            step("$create", "m.room.create", Some("")),
+            step("$m1", "m.room.message", None),
+            step("$m2", "m.room.message", None),
+            step("$m3", "m.room.message", None),
+        ];
+        let at = persist(&db, &steps).await;
+        let heads = db
+            .room_timeline_heads(&[ROOM, "!empty:example.org"], at[2].0, 2)
+            .await
+            .expect("heads");
+        assert_eq!(heads.len(), 1, "a room without events is absent");
+        let room = &heads[ROOM];
+        let got: Vec<(&str, Option<StateGroupId>)> = room
+            .iter()
+            .map(|(event, group)| (event.event_id.as_str(), *group))
+            .collect();
+        assert_eq!(
+            got,
+            [("$m2", Some(at[2].1)), ("$m1", Some(at[1].1))],
+            "the newest at or before upto, newest first, each with the state after it"
+        );
+    })
+    .await;
+}
