@@ -117,21 +117,28 @@ impl Sync {
             .map(StreamToken::parse)
             .transpose()?;
         let filter = Arc::new(SyncFilter {
-            filter: filter::resolve(&self.account_data, &user.user_id, request.filter.as_deref())
-                .await?,
+            filter: Box::pin(filter::resolve(
+                &self.account_data,
+                &user.user_id,
+                request.filter.as_deref(),
+            ))
+            .await?,
         });
         // The user is online (or as `set_presence` says) while this request runs.
-        let _presence = self
-            .presence
-            .syncing(&user.user_id, request.set_presence.as_deref())
-            .await;
+        let _presence = Box::pin(
+            self.presence
+                .syncing(&user.user_id, request.set_presence.as_deref()),
+        )
+        .await;
         let timeout = Duration::from_millis(request.timeout.unwrap_or(0)).min(MAX_TIMEOUT);
         let wait = since.is_some() && !request.full_state && !timeout.is_zero();
         // Subscribe before reading positions: nothing committed after the read is missed.
         let mut waiter = wait.then(|| self.notifier.subscribe(&user.user_id));
         let deadline = Instant::now() + timeout;
         loop {
-            let response = self.build(user, &filter, since, request.full_state).await?;
+            // Boxed, as are the reads above: a waiting request then holds only the small
+            // state of this loop, not the largest state of building a response.
+            let response = Box::pin(self.build(user, &filter, since, request.full_state)).await?;
             let Some(waiter) = waiter.as_mut() else {
                 return Ok(response);
             };
