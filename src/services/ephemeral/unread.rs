@@ -55,21 +55,36 @@ pub struct UnreadCounts {
     pub highlights: u64,
 }
 
+/// Where counting stops: the `events` stream position, with the `receipts` stream position
+/// read at the same time (the read positions cannot have changed while it stays the same).
+#[derive(Clone, Copy, Debug)]
+pub struct Upto {
+    /// Events up to this position are counted.
+    pub events: StreamPosition,
+    /// The receipts stream's position when `events` was read.
+    pub receipts: StreamPosition,
+}
+
 /// The room's counts for `reader` up to `upto`; `joined_at` is the user's membership event;
 /// `by_thread`: threads counted separately; `read`: the user's read positions in the room by
-/// thread, if already read (else they are read here). With the counts `cache` holds for the
-/// same read positions, only the events after the ones it counted are read.
+/// thread, if already read (else the ones `cache` holds when no receipt arrived since, or
+/// they are read here). With the counts `cache` holds for the same read positions, only the
+/// events after the ones it counted are read.
 #[allow(clippy::too_many_arguments)]
 pub async fn unread_counts(
     database: &Database,
     room_id: &str,
     reader: &Reader,
     joined_at: StreamPosition,
-    upto: StreamPosition,
+    upto: Upto,
     by_thread: bool,
     read: Option<Vec<(String, StreamPosition)>>,
     cache: &UnreadCache,
 ) -> Result<RoomUnread, MatrixError> {
+    let read = match read {
+        Some(read) => Some(read),
+        None => cache.read_positions(&reader.user_id, room_id, upto.receipts),
+    };
     let mut read: Vec<(String, StreamPosition)> = match read {
         Some(read) => read,
         None => database
@@ -77,6 +92,10 @@ pub async fn unread_counts(
             .await
             .map_err(internal)?,
     };
+    let Upto {
+        events: upto,
+        receipts: receipts_at,
+    } = upto;
     read.sort_unstable();
     let read_by_thread: HashMap<String, StreamPosition> = read.iter().cloned().collect();
     let unthreaded = read_by_thread
@@ -84,15 +103,23 @@ pub async fn unread_counts(
         .copied()
         .unwrap_or_default()
         .max(joined_at);
-    if unthreaded >= upto {
-        return Ok(RoomUnread::default());
-    }
     let basis = Basis {
         read,
         joined_at,
         by_thread,
         displayname: reader.displayname.clone(),
     };
+    if unthreaded >= upto {
+        let unread = RoomUnread::default();
+        cache.keep(
+            &reader.user_id,
+            room_id,
+            basis,
+            (upto, receipts_at),
+            &unread,
+        );
+        return Ok(unread);
+    }
     let (mut unread, counted_upto) = cache
         .counted(&reader.user_id, room_id, &basis, upto)
         .unwrap_or((RoomUnread::default(), unthreaded));
@@ -124,7 +151,13 @@ pub async fn unread_counts(
             }
         }
     }
-    cache.keep(&reader.user_id, room_id, basis, upto, &unread);
+    cache.keep(
+        &reader.user_id,
+        room_id,
+        basis,
+        (upto, receipts_at),
+        &unread,
+    );
     Ok(unread)
 }
 

@@ -34,6 +34,8 @@ pub(super) struct Basis {
 struct Entry {
     basis: Basis,
     upto: StreamPosition,
+    /// The receipts stream's position when `basis.read` was known to be current.
+    receipts_at: StreamPosition,
     unread: RoomUnread,
 }
 
@@ -62,13 +64,26 @@ impl UnreadCache {
         (entry.basis == *basis && entry.upto <= upto).then(|| (entry.unread.clone(), entry.upto))
     }
 
-    /// Keeps the counts of `basis` up to `upto`.
+    /// The user's read positions in the room as last counted, if the receipts stream is still
+    /// where it was then (`receipts_now`): no receipt can have moved them since.
+    pub(super) fn read_positions(
+        &self,
+        user_id: &str,
+        room_id: &str,
+        receipts_now: StreamPosition,
+    ) -> Option<Vec<(String, StreamPosition)>> {
+        let entries = self.lock();
+        let entry = entries.get(&(user_id.to_owned(), room_id.to_owned()))?;
+        (entry.receipts_at == receipts_now).then(|| entry.basis.read.clone())
+    }
+
+    /// Keeps the counts of `basis` up to `upto`, an (events, receipts) stream position pair.
     pub(super) fn keep(
         &self,
         user_id: &str,
         room_id: &str,
         basis: Basis,
-        upto: StreamPosition,
+        (upto, receipts_at): (StreamPosition, StreamPosition),
         unread: &RoomUnread,
     ) {
         let mut entries = self.lock();
@@ -81,6 +96,7 @@ impl UnreadCache {
             Entry {
                 basis,
                 upto,
+                receipts_at,
                 unread: unread.clone(),
             },
         );
@@ -111,7 +127,22 @@ mod tests {
             },
             ..RoomUnread::default()
         };
-        cache.keep("@a:x", "!r:x", basis(5), StreamPosition(10), &unread);
+        cache.keep(
+            "@a:x",
+            "!r:x",
+            basis(5),
+            (StreamPosition(10), StreamPosition(4)),
+            &unread,
+        );
+        assert_eq!(
+            cache.read_positions("@a:x", "!r:x", StreamPosition(4)),
+            Some(basis(5).read),
+            "the read positions, while no receipt arrived"
+        );
+        assert_eq!(
+            cache.read_positions("@a:x", "!r:x", StreamPosition(5)),
+            None
+        );
         assert_eq!(
             cache.counted("@a:x", "!r:x", &basis(5), StreamPosition(12)),
             Some((unread.clone(), StreamPosition(10)))

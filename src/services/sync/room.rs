@@ -17,7 +17,7 @@ use super::filter::SyncFilter;
 use super::timeline::{self, Visibility};
 use super::token::StreamToken;
 use crate::services::ephemeral::receipts::Receipts;
-use crate::services::ephemeral::unread::{unread_counts, Reader, UnreadCounts};
+use crate::services::ephemeral::unread::{unread_counts, Reader, UnreadCounts, Upto};
 use crate::services::ephemeral::unread_cache::UnreadCache;
 use crate::services::internal;
 use crate::services::rooms::STRIPPED_STATE_TYPES;
@@ -255,7 +255,10 @@ impl Context {
             &membership.room_id,
             &self.reader,
             membership.stream_position,
-            self.now.events_position(),
+            Upto {
+                events: self.now.events_position(),
+                receipts: self.now.receipts_position(),
+            },
             by_thread,
             self.prefetched.as_ref().map(|all| {
                 all.read_positions
