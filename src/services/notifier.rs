@@ -76,6 +76,32 @@ impl Notifier {
         }
     }
 
+    /// As [`Self::notify_room`] for an event that did not change the room's state, with the
+    /// room's interested users kept in `cached` (read into it when empty): the caller keeps
+    /// them with the room's tip and forgets them when the state moves.
+    pub async fn notify_room_cached(
+        &self,
+        database: &Database,
+        room_id: &str,
+        cached: &mut Option<Vec<String>>,
+    ) {
+        if self.waiting_users() == 0 {
+            return;
+        }
+        if cached.is_none() {
+            match database.room_interested_users(room_id).await {
+                Ok(users) => *cached = Some(users),
+                Err(error) => {
+                    tracing::error!(%error, room_id, "reading whom to wake for a room event");
+                    return;
+                }
+            }
+        }
+        if let Some(users) = cached {
+            self.notify_users(users);
+        }
+    }
+
     /// How many users have a waiter now.
     pub fn waiting_users(&self) -> usize {
         self.lock().len()

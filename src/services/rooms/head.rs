@@ -39,6 +39,9 @@ pub(super) struct RoomHead {
     /// The servers of the joined members in the current state, once read (`outgoing`); a
     /// state event moving the tip forgets them.
     pub(super) joined_servers: Option<Vec<String>>,
+    /// The joined, invited and knocking members in the current state, once read (whom a new
+    /// event wakes); forgotten as `joined_servers`.
+    pub(super) interested_users: Option<Vec<String>>,
 }
 
 impl RoomHead {
@@ -52,6 +55,7 @@ impl RoomHead {
             prev_events: Vec::new(),
             events: HashMap::new(),
             joined_servers: None,
+            interested_users: None,
         }
     }
 
@@ -89,6 +93,7 @@ impl RoomHead {
             prev_events,
             events: HashMap::new(),
             joined_servers: None,
+            interested_users: None,
         }))
     }
 
@@ -156,6 +161,7 @@ impl RoomHead {
         }];
         if let Some(state_key) = pdu.state_key() {
             self.joined_servers = None;
+            self.interested_users = None;
             let key = (pdu.event_type().to_owned(), state_key.to_owned());
             self.state.insert(key.clone(), pdu.event_id().to_owned());
             self.events.insert(key, pdu);

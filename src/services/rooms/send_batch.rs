@@ -228,8 +228,9 @@ impl Rooms {
             b.send.answer(answer);
         }
         if stored_any {
+            // Sends are not state events: the tip's members are still the room's.
             self.notifier
-                .notify_room(&self.database, room_id, None)
+                .notify_room_cached(&self.database, room_id, &mut head.interested_users)
                 .await;
             let pdus: Vec<&Pdu> = built.iter().map(|b| &b.pdu).collect();
             self.send_all_to_servers(&mut head, &pdus).await;
