@@ -19,6 +19,8 @@ mod date;
 mod decode;
 mod head;
 mod response;
+#[cfg(test)]
+mod tests;
 mod upgrade;
 
 use std::io;
