@@ -96,14 +96,14 @@ impl Connection {
             if self.buffer.is_empty() && !self.wait_for_request().await? {
                 return Ok(());
             }
-            let (head, length) = match self.read_head().await? {
+            let (head, length) = match Box::pin(self.read_head()).await? {
                 Some(Ok(parsed)) => parsed,
-                Some(Err(error)) => return self.refuse(error).await,
+                Some(Err(error)) => return Box::pin(self.refuse(error)).await,
                 None => return Ok(()),
             };
             let framing = match head::framing(&head) {
                 Ok(framing) => framing,
-                Err(error) => return self.refuse(error).await,
+                Err(error) => return Box::pin(self.refuse(error)).await,
             };
             if framing.upgrade {
                 let Connection {
@@ -113,13 +113,13 @@ impl Connection {
                     stopped,
                     buffer,
                 } = self;
-                return upgrade::hand_over(stream, buffer, peer, router, stopped).await;
+                return Box::pin(upgrade::hand_over(stream, buffer, peer, router, stopped)).await;
             }
             body::consume(&mut self.buffer, length);
             match self.exchange(head, framing).await? {
                 Next::KeepAlive => {}
                 Next::Close => return self.close().await,
-                Next::Linger => return self.linger().await,
+                Next::Linger => return Box::pin(self.linger()).await,
             }
         }
     }
@@ -225,12 +225,12 @@ impl Connection {
             // never send the body; the connection cannot carry another request.
             let kept = keep_alive
                 && !pump.continue_unsent()
-                && body::discard(
+                && Box::pin(body::discard(
                     pump.into_decoder(),
                     &mut self.stream,
                     &mut self.buffer,
                     DISCARD_LIMIT,
-                )
+                ))
                 .await
                 .unwrap_or(false);
             keep_alive &= kept;
@@ -240,7 +240,7 @@ impl Connection {
             keep_alive,
             ..exchange
         };
-        let kept = response::write(&mut self.stream, exchange, response).await?;
+        let kept = Box::pin(response::write(&mut self.stream, exchange, response)).await?;
         self.buffer.shrink_to_fit();
         Ok(match (kept, linger) {
             (true, _) => Next::KeepAlive,
@@ -291,7 +291,7 @@ async fn io_step(
     pumping: bool,
 ) -> io::Result<IoEvent> {
     if let Some(pump) = pump.filter(|_| pumping) {
-        return pump.step(stream, buffer).await.map(IoEvent::Body);
+        return Box::pin(pump.step(stream, buffer)).await.map(IoEvent::Body);
     }
     let mut byte = [0; 1];
     if stream.peek(&mut byte).await? == 0 {
