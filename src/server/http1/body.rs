@@ -149,6 +149,16 @@ impl BodyPump {
         self.continue_from.is_some_and(|from| from < CONTINUE.len())
     }
 
+    /// The rest of a `100 Continue` begun but not completely written, to write before the
+    /// final response so that it does not land in the middle; counted as written.
+    pub(super) fn take_continue_rest(&mut self) -> Option<&'static [u8]> {
+        let from = self
+            .continue_from
+            .filter(|&from| from > 0 && from < CONTINUE.len())?;
+        self.continue_from = Some(CONTINUE.len());
+        Some(&CONTINUE[from..])
+    }
+
     /// The decoder, to discard the rest of the body.
     pub(super) fn into_decoder(self) -> BodyDecoder {
         self.decoder
@@ -298,6 +308,18 @@ mod tests {
             .expect_err("an error");
         assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof);
         assert!(frame(&mut body).await.is_none());
+    }
+
+    #[test]
+    fn a_partly_written_100_continue_is_completed_once() {
+        let decoder = BodyDecoder::new(BodyLength::Length(1)).expect("decoder");
+        let (_body, mut pump) = channel(decoder, true);
+        assert_eq!(pump.take_continue_rest(), None, "nothing begun");
+        assert!(pump.continue_unsent());
+        pump.continue_from = Some(5);
+        assert_eq!(pump.take_continue_rest(), Some(&CONTINUE[5..]));
+        assert_eq!(pump.take_continue_rest(), None);
+        assert!(!pump.continue_unsent());
     }
 
     #[tokio::test]

@@ -220,6 +220,9 @@ impl Connection {
 
         let mut keep_alive = exchange.keep_alive && !*self.stopped.borrow();
         let mut linger = false;
+        if let Some(rest) = pump.as_mut().and_then(BodyPump::take_continue_rest) {
+            Box::pin(response::write_all(&mut self.stream, rest)).await?;
+        }
         if let Some(pump) = pump.filter(BodyPump::body_unread) {
             // RFC 9110 §10.1.1: after a final response without 100 Continue, the client may
             // never send the body; the connection cannot carry another request.
