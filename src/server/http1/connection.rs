@@ -4,7 +4,7 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::pin::pin;
+use std::pin::Pin;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -14,6 +14,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio::time::Instant;
+use tower::util::Oneshot;
 use tower::ServiceExt;
 
 use super::body::{self, BodyPump, PumpEvent};
@@ -116,7 +117,14 @@ impl Connection {
                 return Box::pin(upgrade::hand_over(stream, buffer, peer, router, stopped)).await;
             }
             body::consume(&mut self.buffer, length);
-            match self.exchange(head, framing).await? {
+            let exchange = Exchange {
+                version: head.version,
+                head_request: head.method == Method::HEAD,
+                keep_alive: framing.keep_alive,
+            };
+            let (request, pump) = self.request(head, &framing);
+            let response = Box::pin(self.router.clone().oneshot(request));
+            match self.exchange(response, pump, exchange).await? {
                 Next::KeepAlive => {}
                 Next::Close => return self.close().await,
                 Next::Linger => return Box::pin(self.linger()).await,
@@ -170,18 +178,13 @@ impl Connection {
         }
     }
 
-    /// One request and its response.
-    async fn exchange(&mut self, head: Head, framing: Framing) -> io::Result<Next> {
-        let exchange = Exchange {
-            version: head.version,
-            head_request: head.method == Method::HEAD,
-            keep_alive: framing.keep_alive,
-        };
-        let (body, mut pump) = match BodyDecoder::new(framing.body) {
+    /// The request of `head` for the router, and the pump feeding its body, if it has one.
+    fn request(&self, head: Head, framing: &Framing) -> (Request<Body>, Option<Box<BodyPump>>) {
+        let (body, pump) = match BodyDecoder::new(framing.body) {
             None => (Body::empty(), None),
             Some(decoder) => {
                 let (body, pump) = body::channel(decoder, framing.expect_continue);
-                (Body::new(body), Some(pump))
+                (Body::new(body), Some(Box::new(pump)))
             }
         };
         let mut request = Request::new(body);
@@ -190,12 +193,22 @@ impl Connection {
         *request.version_mut() = head.version;
         *request.headers_mut() = head.headers;
         request.extensions_mut().insert(ConnectInfo(self.peer));
+        (request, pump)
+    }
 
+    /// One exchange: waits for the router's `response` (fed by `pump`) while moving the body on
+    /// or watching for the client leaving, then writes the response. The response future and
+    /// the pump come boxed, so a waiting connection's own state stays small.
+    async fn exchange(
+        &mut self,
+        mut response: Pin<Box<Oneshot<Router, Request<Body>>>>,
+        mut pump: Option<Box<BodyPump>>,
+        exchange: Exchange,
+    ) -> io::Result<Next> {
         let mut pumping = pump.is_some();
         let mut watching = !pumping && self.buffer.is_empty();
         self.buffer.shrink_to_fit();
         let response = {
-            let mut response = pin!(self.router.clone().oneshot(request));
             loop {
                 tokio::select! {
                     biased;
@@ -203,7 +216,7 @@ impl Connection {
                         Ok(response) => response,
                         Err(never) => match never {},
                     },
-                    event = io_step(&mut self.stream, &mut self.buffer, pump.as_mut(), pumping),
+                    event = io_step(&mut self.stream, &mut self.buffer, pump.as_deref_mut(), pumping),
                         if pumping || watching => match event? {
                         IoEvent::Body(PumpEvent::Progress) => {}
                         IoEvent::Body(PumpEvent::Finished | PumpEvent::Abandoned) => {
@@ -220,16 +233,16 @@ impl Connection {
 
         let mut keep_alive = exchange.keep_alive && !*self.stopped.borrow();
         let mut linger = false;
-        if let Some(rest) = pump.as_mut().and_then(BodyPump::take_continue_rest) {
+        if let Some(rest) = pump.as_deref_mut().and_then(BodyPump::take_continue_rest) {
             Box::pin(response::write_all(&mut self.stream, rest)).await?;
         }
-        if let Some(pump) = pump.filter(BodyPump::body_unread) {
+        if let Some(pump) = pump.filter(|pump| pump.body_unread()) {
             // RFC 9110 §10.1.1: after a final response without 100 Continue, the client may
             // never send the body; the connection cannot carry another request.
             let kept = keep_alive
                 && !pump.continue_unsent()
                 && Box::pin(body::discard(
-                    pump.into_decoder(),
+                    (*pump).into_decoder(),
                     &mut self.stream,
                     &mut self.buffer,
                     DISCARD_LIMIT,
