@@ -1,6 +1,8 @@
-//! Running the HTTP server: binding the listeners (plain HTTP, or HTTPS: `tls.rs`), serving
+//! Running the HTTP server: binding the listeners (plain HTTP served by our own HTTP/1.1
+//! connection layer, `http1.rs`; HTTPS by hyper through `axum::serve`, `tls.rs`), serving
 //! until a shutdown signal, draining.
 
+pub mod http1;
 pub mod tls;
 
 use std::future::Future;
@@ -109,20 +111,20 @@ pub async fn serve<L: Into<Listener>>(
     let (stop, stopped) = watch::channel(false);
     let mut tasks = JoinSet::new();
     for listener in listeners {
-        let mut stopped = stopped.clone();
-        let signal = async move {
-            let _ = stopped.wait_for(|stop| *stop).await;
-        };
         // With the peer address, so requests know their client's IP (devices' `last_seen_ip`).
         match listener.into() {
             Listener::Plain(tcp) => {
-                let service = router
-                    .clone()
-                    .into_make_service_with_connect_info::<SocketAddr>();
-                let server = axum::serve(tcp, service).with_graceful_shutdown(signal);
-                tasks.spawn(async move { server.await });
+                let server = http1::serve(tcp, router.clone(), stopped.clone());
+                tasks.spawn(async move {
+                    server.await;
+                    Ok(())
+                });
             }
             Listener::Tls(tls) => {
+                let mut stopped = stopped.clone();
+                let signal = async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                };
                 let service = router
                     .clone()
                     .layer(axum::middleware::map_request(tls_peer_as_connect_info))

@@ -18,6 +18,8 @@ mod s12_login;
 mod s13_devices;
 #[path = "sytest/s14_rate_limits.rs"]
 mod s14_rate_limits;
+#[path = "sytest/s15_http1.rs"]
+mod s15_http1;
 #[path = "sytest/s30_rooms.rs"]
 mod s30_rooms;
 #[path = "sytest/s31_sync.rs"]
