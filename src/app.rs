@@ -13,11 +13,10 @@ use std::sync::Arc;
 
 use axum::extract::{MatchedPath, Request};
 use axum::http::{header, HeaderName, Method};
-use axum::middleware::{self, Next};
-use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use state_res::signing::KeyPair;
+use tower::util::MapRequestLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -283,7 +282,7 @@ pub fn app(state: AppState) -> Router {
         .merge(federation::router(state))
         .fallback(client_api::unrecognized_endpoint)
         .method_not_allowed_fallback(client_api::unrecognized_method)
-        .route_layer(middleware::from_fn(record_route))
+        .route_layer(MapRequestLayer::new(record_route))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &Request| {
@@ -306,11 +305,13 @@ async fn health() -> &'static str {
 }
 
 /// Records the matched route (e.g. `/_matrix/key/v2/server/{key_id}`) on the request span.
-async fn record_route(request: Request, next: Next) -> Response {
+/// A plain function of the request (no future of its own around the route's), so a waiting
+/// request holds nothing for it.
+fn record_route(request: Request) -> Request {
     if let Some(route) = request.extensions().get::<MatchedPath>() {
         tracing::Span::current().record("route", route.as_str());
     }
-    next.run(request).await
+    request
 }
 
 /// The CORS headers the spec asks of every endpoint (client-server § "Web Browser Clients"), so

@@ -69,7 +69,9 @@ where
                         .extensions
                         .get::<ConnectInfo<SocketAddr>>()
                         .map(|ConnectInfo(address)| address.ip());
-                    port.authenticate(&token, client_ip).await
+                    // Boxed: the handler's wait (a long-poll's, say) then does not hold
+                    // room for the token lookup's state.
+                    Box::pin(port.authenticate(&token, client_ip)).await
                 }
                 Err(error) => Err(error),
             };
