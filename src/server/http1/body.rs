@@ -327,12 +327,7 @@ mod tests {
         let decoder = BodyDecoder::new(BodyLength::Chunked).expect("decoder");
         let (body, mut pump) = channel(decoder, true);
         drop(body);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let mut client = TcpStream::connect(listener.local_addr().expect("address"))
-            .await
-            .expect("connect");
+        let (mut client, _server) = crate::server::http1::tests::loopback_pair().await;
         let mut buffer = Vec::new();
         let event = pump.step(&mut client, &mut buffer).await.expect("step");
         assert_eq!(event, PumpEvent::Abandoned);

@@ -21,6 +21,16 @@ use tokio::sync::{oneshot, watch, Notify};
 /// How long any wait may take before the test fails.
 const WAIT: Duration = Duration::from_secs(5);
 
+/// Both ends of a loopback TCP connection: (client, server).
+pub(super) async fn loopback_pair() -> (TcpStream, TcpStream) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let client = TcpStream::connect(listener.local_addr().expect("address"))
+        .await
+        .expect("connect");
+    let (server, _) = listener.accept().await.expect("accept");
+    (client, server)
+}
+
 /// A running [`super::serve`].
 struct Server {
     address: std::net::SocketAddr,

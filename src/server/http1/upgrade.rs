@@ -120,13 +120,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_prefix_is_read_before_the_stream() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let mut client = TcpStream::connect(listener.local_addr().expect("address"))
-            .await
-            .expect("connect");
-        let (server, _) = listener.accept().await.expect("accept");
+        let (mut client, server) = crate::server::http1::tests::loopback_pair().await;
         client.write_all(b" world").await.expect("write");
         drop(client);
         let mut rewind = Rewind::new(b"hello".to_vec(), server);

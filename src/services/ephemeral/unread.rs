@@ -109,20 +109,13 @@ pub async fn unread_counts(
         by_thread,
         displayname: reader.displayname.clone(),
     };
-    if unthreaded >= upto {
-        let unread = RoomUnread::default();
-        cache.keep(
-            &reader.user_id,
-            room_id,
-            basis,
-            (upto, receipts_at),
-            &unread,
-        );
-        return Ok(unread);
-    }
-    let (mut unread, counted_upto) = cache
-        .counted(&reader.user_id, room_id, &basis, upto)
-        .unwrap_or((RoomUnread::default(), unthreaded));
+    let (mut unread, counted_upto) = match unthreaded >= upto {
+        // Everything read: nothing to count (kept too, with its read positions).
+        true => (RoomUnread::default(), upto),
+        false => cache
+            .counted(&reader.user_id, room_id, &basis, upto)
+            .unwrap_or((RoomUnread::default(), unthreaded)),
+    };
     if counted_upto < upto {
         let events = database
             .unread_candidates(room_id, &reader.user_id, counted_upto, upto, MAX_SCANNED)

@@ -75,6 +75,16 @@ async fn persist(db: &Database, steps: &[Step<'_>]) -> Vec<(StreamPosition, Stat
     out
 }
 
+/// The create event and three messages: `$create`, `$m1`, `$m2`, `$m3`.
+fn create_and_three_messages() -> [Step<'static>; 4] {
+    [
+        step("$create", "m.room.create", Some("")),
+        step("$m1", "m.room.message", None),
+        step("$m2", "m.room.message", None),
+        step("$m3", "m.room.message", None),
+    ]
+}
+
 fn ids(events: &[crate::storage::TimelineEvent]) -> Vec<&str> {
     events.iter().map(|t| t.event.event_id.as_str()).collect()
 }
@@ -82,13 +92,7 @@ fn ids(events: &[crate::storage::TimelineEvent]) -> Vec<&str> {
 #[tokio::test]
 async fn storage_timeline_pages_both_ways_between_positions() {
     each_backend(|db| async move {
-        let steps = [
-            step("$create", "m.room.create", Some("")),
-            step("$m1", "m.room.message", None),
-            step("$m2", "m.room.message", None),
-            step("$m3", "m.room.message", None),
-        ];
-        let at = persist(&db, &steps).await;
+        let at = persist(&db, &create_and_three_messages()).await;
         let range = |from: StreamPosition, to, direction, limit| TimelineRange {
             from,
             to,
@@ -291,13 +295,7 @@ async fn storage_forgotten_rooms_until_the_next_membership() {
 #[tokio::test]
 async fn storage_timeline_heads_of_many_rooms_with_their_state_groups() {
     each_backend(|db| async move {
-        let steps = [
-            step("$create", "m.room.create", Some("")),
-            step("$m1", "m.room.message", None),
-            step("$m2", "m.room.message", None),
-            step("$m3", "m.room.message", None),
-        ];
-        let at = persist(&db, &steps).await;
+        let at = persist(&db, &create_and_three_messages()).await;
         let heads = db
             .room_timeline_heads(&[ROOM, "!empty:example.org"], at[2].0, 2)
             .await
