@@ -60,19 +60,9 @@ impl Notifier {
     /// Wakes the users a new event in `room_id` concerns: the joined, invited and knocking
     /// members (read after the event committed) and `also` (the target of a member event).
     pub async fn notify_room(&self, database: &Database, room_id: &str, also: Option<&str>) {
-        // Nobody waits: nobody to look up. (A waiter subscribing after this check reads the
-        // positions after the event committed, so it cannot miss the event.)
-        if self.waiting_users() == 0 {
-            return;
-        }
-        match database.room_interested_users(room_id).await {
-            Ok(mut users) => {
-                users.extend(also.map(str::to_owned));
-                self.notify_users(&users);
-            }
-            Err(error) => {
-                tracing::error!(%error, room_id, "reading whom to wake for a room event");
-            }
+        self.notify_room_cached(database, room_id, &mut None).await;
+        if let Some(also) = also {
+            self.notify_users(&[also]);
         }
     }
 
@@ -85,6 +75,8 @@ impl Notifier {
         room_id: &str,
         cached: &mut Option<Vec<String>>,
     ) {
+        // Nobody waits: nobody to look up. (A waiter subscribing after this check reads the
+        // positions after the event committed, so it cannot miss the event.)
         if self.waiting_users() == 0 {
             return;
         }

@@ -202,13 +202,18 @@ fn encode_head(out: &mut Vec<u8>, version: Version, status: StatusCode, headers:
     };
     let reason = status.canonical_reason().unwrap_or("");
     let _ = write!(out, "{version} {} {reason}\r\n", status.as_u16());
-    for (name, value) in headers {
+    encode_fields(out, headers);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Appends `name: value` lines, for a head's header section or a chunked body's trailers.
+fn encode_fields(out: &mut Vec<u8>, fields: &HeaderMap) {
+    for (name, value) in fields {
         out.extend_from_slice(name.as_str().as_bytes());
         out.extend_from_slice(b": ");
         out.extend_from_slice(value.as_bytes());
         out.extend_from_slice(b"\r\n");
     }
-    out.extend_from_slice(b"\r\n");
 }
 
 /// Writes the head already in `out`, then `body` framed by `framing`. Frames that are ready
@@ -281,11 +286,8 @@ async fn write_body(
         // RFC 9112 §7.1: last-chunk, then the trailer section and the final CRLF.
         Framing::Chunked => {
             out.extend_from_slice(b"0\r\n");
-            for (name, value) in trailers.iter().flatten() {
-                out.extend_from_slice(name.as_str().as_bytes());
-                out.extend_from_slice(b": ");
-                out.extend_from_slice(value.as_bytes());
-                out.extend_from_slice(b"\r\n");
+            if let Some(trailers) = &trailers {
+                encode_fields(&mut out, trailers);
             }
             out.extend_from_slice(b"\r\n");
         }

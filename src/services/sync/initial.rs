@@ -13,9 +13,7 @@ use client_api::MatrixError;
 use super::room::{timeline_start, Context, TimelineAndState};
 use super::timeline::{self, Slice, Visibility};
 use crate::services::internal;
-use crate::storage::{
-    EventWithState, MembershipPosition, StateGroupId, StateMap, StoredEvent, StreamPosition,
-};
+use crate::storage::{MembershipPosition, StateGroupId, StateMap, StoredEvent, StreamPosition};
 
 /// One room on its way: its timeline, where its state section is taken, that state.
 struct Pending {
@@ -47,10 +45,16 @@ pub(super) async fn joined_parts(
     let mut pending = Vec::with_capacity(joined.len());
     for membership in joined {
         let rows = heads.remove(&membership.room_id).unwrap_or_default();
-        let first_page: Vec<StoredEvent> = rows
+        // The positions and state groups of the rows stay here; their events (moved, not
+        // copied) are the timeline's first page.
+        let groups: Vec<(StreamPosition, Option<StateGroupId>)> = rows
             .iter()
+            .map(|(event, group)| (event.stream_position, *group))
+            .collect();
+        let first_page: Vec<StoredEvent> = rows
+            .into_iter()
             .take(page as usize)
-            .map(|(event, _)| event.clone())
+            .map(|(event, _)| event)
             .collect();
         let mut visibility = Visibility::new(
             &context.database,
@@ -70,7 +74,7 @@ pub(super) async fn joined_parts(
         )
         .await?;
         let start = timeline_start(&slice.events, upto);
-        let group = group_at(context, &membership.room_id, &rows, page + 1, start).await?;
+        let group = group_at(context, &membership.room_id, &groups, page + 1, start).await?;
         pending.push(Pending {
             room_id: membership.room_id.clone(),
             slice,
@@ -119,16 +123,17 @@ pub(super) async fn joined_parts(
     Ok(parts)
 }
 
-/// The room's state group after its last event at or before `at`, from `rows` (its newest
-/// events, newest first, at most `fetched` of them) when they tell, else read.
+/// The room's state group after its last event at or before `at`, from `rows` (the positions
+/// and state groups of its newest events, newest first, at most `fetched` of them) when they
+/// tell, else read.
 async fn group_at(
     context: &Context,
     room_id: &str,
-    rows: &[EventWithState],
+    rows: &[(StreamPosition, Option<StateGroupId>)],
     fetched: u32,
     at: StreamPosition,
 ) -> Result<Option<StateGroupId>, MatrixError> {
-    match rows.iter().find(|(event, _)| event.stream_position <= at) {
+    match rows.iter().find(|(position, _)| *position <= at) {
         Some((_, Some(group))) => return Ok(Some(*group)),
         // Fewer rows than asked for: the room has no event at or before `at`.
         None if rows.len() < fetched as usize => return Ok(None),
