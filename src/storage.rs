@@ -48,13 +48,14 @@ mod forgotten;
 mod invites;
 mod pool;
 mod profiles;
+mod read;
 mod receipts;
 mod redactions;
 mod remote_events;
 mod room_events;
 mod room_messages;
 mod rooms;
-mod row;
+
 mod server_key_responses;
 mod server_keys;
 mod server_members;
@@ -113,4 +114,6 @@ pub struct Database {
     write: sqlx::AnyPool,
     /// Loaded state groups (immutable, so shared by every clone and never stale).
     state_cache: std::sync::Arc<state::StateCache>,
+    /// For a SQLite file: the connections the hot-path reads run on directly (`read`).
+    direct: Option<std::sync::Arc<read::Readers>>,
 }

@@ -2,7 +2,7 @@
 //! per room, each change at a new position of the `account_data` stream so `/sync` finds
 //! changes by position range. Filters (`user_filters`) live here too: small per-user JSON.
 
-use sqlx::Row;
+use super::read::Columns;
 
 use super::{Database, StorageError, StreamPosition};
 
@@ -58,15 +58,15 @@ impl Database {
         room_id: Option<&str>,
         data_type: &str,
     ) -> Result<Option<String>, StorageError> {
-        Ok(sqlx::query_scalar(
+        self.read_query(
             "SELECT content FROM account_data \
              WHERE user_id = $1 AND room_id = $2 AND data_type = $3",
         )
         .bind(user_id)
         .bind(room_id.unwrap_or_default())
         .bind(data_type)
-        .fetch_optional(&self.read)
-        .await?)
+        .fetch_scalar()
+        .await
     }
 
     /// The user's account data changed after `after` and up to `upto`, in stream order.
@@ -76,23 +76,24 @@ impl Database {
         after: StreamPosition,
         upto: StreamPosition,
     ) -> Result<Vec<AccountDataEntry>, StorageError> {
-        let rows = sqlx::query(
-            "SELECT room_id, data_type, content, stream_id FROM account_data \
+        let rows = self
+            .read_query(
+                "SELECT room_id, data_type, content, stream_id FROM account_data \
              WHERE user_id = $1 AND stream_id > $2 AND stream_id <= $3 ORDER BY stream_id",
-        )
-        .bind(user_id)
-        .bind(after.0)
-        .bind(upto.0)
-        .fetch_all(&self.read)
-        .await?;
+            )
+            .bind(user_id)
+            .bind(after.0)
+            .bind(upto.0)
+            .fetch_all()
+            .await?;
         rows.iter()
             .map(|row| {
-                let room_id: String = row.try_get("room_id")?;
+                let room_id: String = row.column("room_id")?;
                 Ok(AccountDataEntry {
                     room_id: (!room_id.is_empty()).then_some(room_id),
-                    data_type: row.try_get("data_type")?,
-                    content: row.try_get("content")?,
-                    stream_position: StreamPosition(row.try_get("stream_id")?),
+                    data_type: row.column("data_type")?,
+                    content: row.column("content")?,
+                    stream_position: StreamPosition(row.column("stream_id")?),
                 })
             })
             .collect()
@@ -126,12 +127,12 @@ impl Database {
         user_id: &str,
         filter_id: i64,
     ) -> Result<Option<String>, StorageError> {
-        Ok(sqlx::query_scalar(
+        self.read_query(
             "SELECT filter_json FROM user_filters WHERE user_id = $1 AND filter_id = $2",
         )
         .bind(user_id)
         .bind(filter_id)
-        .fetch_optional(&self.read)
-        .await?)
+        .fetch_scalar()
+        .await
     }
 }

@@ -29,11 +29,11 @@ impl Database {
         &self,
         room_id: &str,
     ) -> Result<Option<StateGroupId>, StorageError> {
-        let group: Option<i64> =
-            sqlx::query_scalar("SELECT state_group FROM room_backfill_anchors WHERE room_id = $1")
-                .bind(room_id)
-                .fetch_optional(&self.read)
-                .await?;
+        let group: Option<i64> = self
+            .read_query("SELECT state_group FROM room_backfill_anchors WHERE room_id = $1")
+            .bind(room_id)
+            .fetch_scalar()
+            .await?;
         Ok(group.map(StateGroupId))
     }
 
@@ -42,15 +42,16 @@ impl Database {
         &self,
         room_id: &str,
     ) -> Result<Option<StoredEvent>, StorageError> {
-        let row = sqlx::query(&format!(
-            "SELECT {} FROM events WHERE room_id = $1 AND outlier = $2 \
+        let row = self
+            .read_query(&format!(
+                "SELECT {} FROM events WHERE room_id = $1 AND outlier = $2 \
              AND rejection_reason IS NULL ORDER BY stream_ordering LIMIT 1",
-            super::events::EVENT_COLUMNS
-        ))
-        .bind(room_id)
-        .bind(false)
-        .fetch_optional(&self.read)
-        .await?;
+                super::events::EVENT_COLUMNS
+            ))
+            .bind(room_id)
+            .bind(false)
+            .fetch_optional()
+            .await?;
         row.as_ref().map(StoredEvent::from_row).transpose()
     }
 

@@ -1,7 +1,7 @@
 //! Cross-signing keys (client-server § "Cross-signing") and the signatures uploaded through
 //! `/keys/signatures/upload`, kept apart from the keys they sign and merged when served.
 
-use sqlx::Row;
+use super::read::Columns;
 
 use super::{Database, StorageError};
 
@@ -47,13 +47,13 @@ impl Database {
         user_id: &str,
         key_type: &str,
     ) -> Result<Option<String>, StorageError> {
-        Ok(sqlx::query_scalar(
+        self.read_query(
             "SELECT key_json FROM e2e_cross_signing_keys WHERE user_id = $1 AND key_type = $2",
         )
         .bind(user_id)
         .bind(key_type)
-        .fetch_optional(&self.read)
-        .await?)
+        .fetch_scalar()
+        .await
     }
 
     /// Stores signatures (a repeated one replaces the old).
@@ -87,23 +87,24 @@ impl Database {
         target_user_id: &str,
         viewer: Option<&str>,
     ) -> Result<Vec<KeySignature>, StorageError> {
-        let rows = sqlx::query(
-            "SELECT target_key_id, signer_user_id, signer_key_id, signature \
+        let rows = self
+            .read_query(
+                "SELECT target_key_id, signer_user_id, signer_key_id, signature \
              FROM e2e_key_signatures WHERE target_user_id = $1 \
                AND (signer_user_id = $1 OR signer_user_id = $2)",
-        )
-        .bind(target_user_id)
-        .bind(viewer.unwrap_or(target_user_id))
-        .fetch_all(&self.read)
-        .await?;
+            )
+            .bind(target_user_id)
+            .bind(viewer.unwrap_or(target_user_id))
+            .fetch_all()
+            .await?;
         rows.iter()
             .map(|row| {
                 Ok(KeySignature {
                     target_user_id: target_user_id.to_owned(),
-                    target_key_id: row.try_get("target_key_id")?,
-                    signer_user_id: row.try_get("signer_user_id")?,
-                    signer_key_id: row.try_get("signer_key_id")?,
-                    signature: row.try_get("signature")?,
+                    target_key_id: row.column("target_key_id")?,
+                    signer_user_id: row.column("signer_user_id")?,
+                    signer_key_id: row.column("signer_key_id")?,
+                    signature: row.column("signature")?,
                 })
             })
             .collect()

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use sqlx::Row;
+use super::read::Columns;
 
 use super::{Database, StorageError};
 
@@ -151,19 +151,20 @@ impl Database {
         user_id: &str,
         device_id: &str,
     ) -> Result<BTreeMap<String, u64>, StorageError> {
-        let rows = sqlx::query(
-            "SELECT algorithm, COUNT(*) AS n FROM e2e_one_time_keys \
+        let rows = self
+            .read_query(
+                "SELECT algorithm, COUNT(*) AS n FROM e2e_one_time_keys \
              WHERE user_id = $1 AND device_id = $2 GROUP BY algorithm",
-        )
-        .bind(user_id)
-        .bind(device_id)
-        .fetch_all(&self.read)
-        .await?;
+            )
+            .bind(user_id)
+            .bind(device_id)
+            .fetch_all()
+            .await?;
         rows.iter()
             .map(|row| {
-                let count: i64 = row.try_get("n")?;
+                let count: i64 = row.column("n")?;
                 Ok((
-                    row.try_get("algorithm")?,
+                    row.column("algorithm")?,
                     u64::try_from(count).unwrap_or_default(),
                 ))
             })
@@ -177,26 +178,27 @@ impl Database {
         user_id: &str,
         device_id: &str,
     ) -> Result<(BTreeMap<String, u64>, Vec<String>), StorageError> {
-        let rows = sqlx::query(
-            "SELECT 'one_time' AS kind, algorithm, COUNT(*) AS n FROM e2e_one_time_keys \
+        let rows = self
+            .read_query(
+                "SELECT 'one_time' AS kind, algorithm, COUNT(*) AS n FROM e2e_one_time_keys \
              WHERE user_id = $1 AND device_id = $2 GROUP BY algorithm \
              UNION ALL \
              SELECT 'fallback', algorithm, 0 FROM e2e_fallback_keys \
              WHERE user_id = $1 AND device_id = $2 AND used = $3",
-        )
-        .bind(user_id)
-        .bind(device_id)
-        .bind(false)
-        .fetch_all(&self.read)
-        .await?;
+            )
+            .bind(user_id)
+            .bind(device_id)
+            .bind(false)
+            .fetch_all()
+            .await?;
         let mut counts = BTreeMap::new();
         let mut fallback = Vec::new();
         for row in &rows {
-            let kind: String = row.try_get("kind")?;
-            let algorithm: String = row.try_get("algorithm")?;
+            let kind: String = row.column("kind")?;
+            let algorithm: String = row.column("algorithm")?;
             match kind.as_str() {
                 "one_time" => {
-                    let n: i64 = row.try_get("n")?;
+                    let n: i64 = row.column("n")?;
                     counts.insert(algorithm, u64::try_from(n).unwrap_or_default());
                 }
                 _ => fallback.push(algorithm),
@@ -266,10 +268,10 @@ impl Database {
         };
         tx.commit().await?;
         row.map(|row| {
-            let key_id: String = row.try_get("key_id")?;
+            let key_id: String = row.column("key_id")?;
             Ok(ClaimedKey {
                 key_name: format!("{algorithm}:{key_id}"),
-                json: row.try_get("key_json")?,
+                json: row.column("key_json")?,
             })
         })
         .transpose()
@@ -280,21 +282,22 @@ impl Database {
         &self,
         user_id: &str,
     ) -> Result<Vec<DeviceKeysRow>, StorageError> {
-        let rows = sqlx::query(
-            "SELECT d.device_id, d.display_name, k.key_json FROM devices d \
+        let rows = self
+            .read_query(
+                "SELECT d.device_id, d.display_name, k.key_json FROM devices d \
              LEFT JOIN e2e_device_keys k \
                ON k.user_id = d.user_id AND k.device_id = d.device_id \
              WHERE d.user_id = $1 ORDER BY d.device_id",
-        )
-        .bind(user_id)
-        .fetch_all(&self.read)
-        .await?;
+            )
+            .bind(user_id)
+            .fetch_all()
+            .await?;
         rows.iter()
             .map(|row| {
                 Ok(DeviceKeysRow {
-                    device_id: row.try_get("device_id")?,
-                    display_name: row.try_get("display_name")?,
-                    key_json: row.try_get("key_json")?,
+                    device_id: row.column("device_id")?,
+                    display_name: row.column("display_name")?,
+                    key_json: row.column("key_json")?,
                 })
             })
             .collect()

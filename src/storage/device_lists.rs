@@ -3,7 +3,7 @@
 //! `device_list_changes`; who saw which users change is computed from those rows and the
 //! room memberships.
 
-use sqlx::Row;
+use super::read::Columns;
 
 use super::{Database, StorageError, StreamPosition};
 
@@ -53,11 +53,11 @@ impl Database {
 
     /// The user's latest device list position (0 if it never changed).
     pub async fn device_list_position(&self, user_id: &str) -> Result<i64, StorageError> {
-        let position: Option<i64> =
-            sqlx::query_scalar("SELECT stream_id FROM device_list_changes WHERE user_id = $1")
-                .bind(user_id)
-                .fetch_optional(&self.read)
-                .await?;
+        let position: Option<i64> = self
+            .read_query("SELECT stream_id FROM device_list_changes WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_scalar()
+            .await?;
         Ok(position.unwrap_or_default())
     }
 
@@ -69,14 +69,14 @@ impl Database {
         user_id: &str,
         after: StreamPosition,
     ) -> Result<Vec<String>, StorageError> {
-        Ok(sqlx::query_scalar(&format!(
+        self.read_query(&format!(
             "SELECT user_id FROM device_list_changes WHERE stream_id > $2 \
              AND (user_id = $1 OR user_id IN ({SHARING})) ORDER BY user_id"
         ))
         .bind(user_id)
         .bind(after.0)
-        .fetch_all(&self.read)
-        .await?)
+        .fetch_column()
+        .await
     }
 
     /// Membership changes after `after` in the rooms of `user_id`, as (room member, whether
@@ -87,8 +87,9 @@ impl Database {
         user_id: &str,
         after: StreamPosition,
     ) -> Result<Vec<(String, bool)>, StorageError> {
-        let rows = sqlx::query(
-            "SELECT DISTINCT other.user_id, other.membership FROM room_memberships mine \
+        let rows = self
+            .read_query(
+                "SELECT DISTINCT other.user_id, other.membership FROM room_memberships mine \
              JOIN events mine_event ON mine_event.event_id = mine.event_id \
              JOIN room_memberships other ON other.room_id = mine.room_id \
              JOIN events other_event ON other_event.event_id = other.event_id \
@@ -97,15 +98,15 @@ impl Database {
                    AND other.membership IN ('join', 'leave', 'ban')) \
                  OR (mine.membership IN ('join', 'leave', 'ban') \
                      AND mine_event.stream_ordering > $2 AND other.membership = 'join'))",
-        )
-        .bind(user_id)
-        .bind(after.0)
-        .fetch_all(&self.read)
-        .await?;
+            )
+            .bind(user_id)
+            .bind(after.0)
+            .fetch_all()
+            .await?;
         rows.iter()
             .map(|row| {
-                let membership: String = row.try_get("membership")?;
-                Ok((row.try_get("user_id")?, membership == "join"))
+                let membership: String = row.column("membership")?;
+                Ok((row.column("user_id")?, membership == "join"))
             })
             .collect()
     }
@@ -114,15 +115,16 @@ impl Database {
     /// sorted: where its presence and device list updates go.
     pub async fn servers_sharing_rooms(&self, user_id: &str) -> Result<Vec<String>, StorageError> {
         let server = self.dialect.server_part("other.user_id");
-        let mut servers: Vec<String> = sqlx::query_scalar(&format!(
-            "SELECT DISTINCT {server} FROM room_memberships mine \
+        let mut servers: Vec<String> = self
+            .read_query(&format!(
+                "SELECT DISTINCT {server} FROM room_memberships mine \
              JOIN room_memberships other ON other.room_id = mine.room_id \
              WHERE mine.user_id = $1 AND mine.membership = 'join' \
                AND other.membership = 'join'"
-        ))
-        .bind(user_id)
-        .fetch_all(&self.read)
-        .await?;
+            ))
+            .bind(user_id)
+            .fetch_column()
+            .await?;
         servers.sort_unstable();
         Ok(servers)
     }

@@ -1,7 +1,6 @@
 //! The `devices` table: a user's logged-in devices.
 
-use sqlx::any::AnyRow;
-use sqlx::Row;
+use super::read::Columns;
 
 use super::sessions::delete_device_rows;
 use super::users::found;
@@ -28,14 +27,14 @@ pub struct Device {
 }
 
 impl Device {
-    fn from_row(row: &AnyRow) -> Result<Self, StorageError> {
+    fn from_row(row: &impl Columns) -> Result<Self, StorageError> {
         Ok(Device {
-            user_id: row.try_get("user_id")?,
-            device_id: row.try_get("device_id")?,
-            display_name: row.try_get("display_name")?,
-            created_ts: row.try_get("created_ts")?,
-            last_seen_ts: row.try_get("last_seen_ts")?,
-            last_seen_ip: row.try_get("last_seen_ip")?,
+            user_id: row.column("user_id")?,
+            device_id: row.column("device_id")?,
+            display_name: row.column("display_name")?,
+            created_ts: row.column("created_ts")?,
+            last_seen_ts: row.column("last_seen_ts")?,
+            last_seen_ip: row.column("last_seen_ip")?,
         })
     }
 }
@@ -69,24 +68,26 @@ impl Database {
         user_id: &str,
         device_id: &str,
     ) -> Result<Option<Device>, StorageError> {
-        let row = sqlx::query(&format!(
-            "SELECT {DEVICE_COLUMNS} FROM devices WHERE user_id = $1 AND device_id = $2"
-        ))
-        .bind(user_id)
-        .bind(device_id)
-        .fetch_optional(&self.read)
-        .await?;
+        let row = self
+            .read_query(&format!(
+                "SELECT {DEVICE_COLUMNS} FROM devices WHERE user_id = $1 AND device_id = $2"
+            ))
+            .bind(user_id)
+            .bind(device_id)
+            .fetch_optional()
+            .await?;
         row.as_ref().map(Device::from_row).transpose()
     }
 
     /// All devices of a user, ordered by device id.
     pub async fn list_devices(&self, user_id: &str) -> Result<Vec<Device>, StorageError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {DEVICE_COLUMNS} FROM devices WHERE user_id = $1 ORDER BY device_id"
-        ))
-        .bind(user_id)
-        .fetch_all(&self.read)
-        .await?;
+        let rows = self
+            .read_query(&format!(
+                "SELECT {DEVICE_COLUMNS} FROM devices WHERE user_id = $1 ORDER BY device_id"
+            ))
+            .bind(user_id)
+            .fetch_all()
+            .await?;
         rows.iter().map(Device::from_row).collect()
     }
 

@@ -1,7 +1,7 @@
 //! Room aliases (`room_aliases`) and the rooms published in the room directory
 //! (`published_rooms`).
 
-use sqlx::Row;
+use super::read::Columns;
 
 use super::{Database, StorageError};
 
@@ -43,17 +43,18 @@ impl Database {
         &self,
         room_alias: &str,
     ) -> Result<Option<RoomAlias>, StorageError> {
-        let row = sqlx::query(
-            "SELECT room_alias, room_id, creator FROM room_aliases WHERE room_alias = $1",
-        )
-        .bind(room_alias)
-        .fetch_optional(&self.read)
-        .await?;
+        let row = self
+            .read_query(
+                "SELECT room_alias, room_id, creator FROM room_aliases WHERE room_alias = $1",
+            )
+            .bind(room_alias)
+            .fetch_optional()
+            .await?;
         row.map(|row| {
             Ok(RoomAlias {
-                room_alias: row.try_get("room_alias")?,
-                room_id: row.try_get("room_id")?,
-                creator: row.try_get("creator")?,
+                room_alias: row.column("room_alias")?,
+                room_id: row.column("room_id")?,
+                creator: row.column("creator")?,
             })
         })
         .transpose()
@@ -70,12 +71,12 @@ impl Database {
 
     /// The local aliases of a room, sorted.
     pub async fn room_aliases(&self, room_id: &str) -> Result<Vec<String>, StorageError> {
-        Ok(sqlx::query_scalar(
+        self.read_query(
             "SELECT room_alias FROM room_aliases WHERE room_id = $1 ORDER BY room_alias",
         )
         .bind(room_id)
-        .fetch_all(&self.read)
-        .await?)
+        .fetch_column()
+        .await
     }
 
     /// Points every alias of `from` at `to` (a room upgrade); the aliases moved.
@@ -120,27 +121,28 @@ impl Database {
 
     /// Whether the room is published in the directory.
     pub async fn is_room_published(&self, room_id: &str) -> Result<bool, StorageError> {
-        let row: Option<String> =
-            sqlx::query_scalar("SELECT room_id FROM published_rooms WHERE room_id = $1")
-                .bind(room_id)
-                .fetch_optional(&self.read)
-                .await?;
+        let row: Option<String> = self
+            .read_query("SELECT room_id FROM published_rooms WHERE room_id = $1")
+            .bind(room_id)
+            .fetch_scalar()
+            .await?;
         Ok(row.is_some())
     }
 
     /// The published rooms with their joined member counts, most members first, then by room
     /// id (Synapse's order).
     pub async fn published_rooms(&self) -> Result<Vec<(String, i64)>, StorageError> {
-        let rows = sqlx::query(
-            "SELECT p.room_id AS room_id, \
+        let rows = self
+            .read_query(
+                "SELECT p.room_id AS room_id, \
                (SELECT COUNT(*) FROM room_memberships m \
                 WHERE m.room_id = p.room_id AND m.membership = 'join') AS joined \
              FROM published_rooms p ORDER BY joined DESC, p.room_id",
-        )
-        .fetch_all(&self.read)
-        .await?;
+            )
+            .fetch_all()
+            .await?;
         rows.iter()
-            .map(|row| Ok((row.try_get("room_id")?, row.try_get("joined")?)))
+            .map(|row| Ok((row.column("room_id")?, row.column("joined")?)))
             .collect()
     }
 }

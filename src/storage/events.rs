@@ -5,12 +5,12 @@
 //! serialises persisters, so positions are gap-free and become visible in increasing order: a
 //! reader that has seen position `n` has seen every position below it.
 
-use sqlx::any::{AnyArguments, AnyRow};
+use super::read::Columns;
+use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::Any;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
-use super::row::flag;
 use super::{Database, Dialect, StorageError};
 
 pub(super) const EVENT_COLUMNS: &str =
@@ -82,19 +82,19 @@ impl StoredEvent {
             .unwrap_or(serde_json::Value::Null)
     }
 
-    pub(super) fn from_row(row: &AnyRow) -> Result<Self, StorageError> {
+    pub(super) fn from_row(row: &impl Columns) -> Result<Self, StorageError> {
         Ok(StoredEvent {
-            stream_position: StreamPosition(row.try_get("stream_ordering")?),
-            event_id: row.try_get("event_id")?,
-            room_id: row.try_get("room_id")?,
-            event_type: row.try_get("event_type")?,
-            state_key: row.try_get("state_key")?,
-            sender: row.try_get("sender")?,
-            origin_server_ts: row.try_get("origin_server_ts")?,
-            depth: row.try_get("depth")?,
-            json: row.try_get("json")?,
-            rejection_reason: row.try_get("rejection_reason")?,
-            outlier: flag(row, "outlier")?,
+            stream_position: StreamPosition(row.column("stream_ordering")?),
+            event_id: row.column("event_id")?,
+            room_id: row.column("room_id")?,
+            event_type: row.column("event_type")?,
+            state_key: row.column("state_key")?,
+            sender: row.column("sender")?,
+            origin_server_ts: row.column("origin_server_ts")?,
+            depth: row.column("depth")?,
+            json: row.column("json")?,
+            rejection_reason: row.column("rejection_reason")?,
+            outlier: row.column::<bool>("outlier")?,
         })
     }
 }
@@ -114,22 +114,21 @@ impl Database {
 
     /// The event's JSON, if stored.
     pub async fn get_event_json(&self, event_id: &str) -> Result<Option<String>, StorageError> {
-        Ok(
-            sqlx::query_scalar("SELECT json FROM events WHERE event_id = $1")
-                .bind(event_id)
-                .fetch_optional(&self.read)
-                .await?,
-        )
+        self.read_query("SELECT json FROM events WHERE event_id = $1")
+            .bind(event_id)
+            .fetch_scalar()
+            .await
     }
 
     /// The event with its metadata, if stored.
     pub async fn get_event(&self, event_id: &str) -> Result<Option<StoredEvent>, StorageError> {
-        let row = sqlx::query(&format!(
-            "SELECT {EVENT_COLUMNS} FROM events WHERE event_id = $1"
-        ))
-        .bind(event_id)
-        .fetch_optional(&self.read)
-        .await?;
+        let row = self
+            .read_query(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE event_id = $1"
+            ))
+            .bind(event_id)
+            .fetch_optional()
+            .await?;
         row.as_ref().map(StoredEvent::from_row).transpose()
     }
 
@@ -144,11 +143,11 @@ impl Database {
                 "SELECT {EVENT_COLUMNS} FROM events WHERE event_id IN ({})",
                 Dialect::in_list(1, chunk.len())
             );
-            let mut query = sqlx::query(&sql);
+            let mut query = self.read_query(&sql);
             for event_id in chunk {
                 query = query.bind(*event_id);
             }
-            for row in query.fetch_all(&self.read).await? {
+            for row in query.fetch_all().await? {
                 events.push(StoredEvent::from_row(&row)?);
             }
         }
@@ -159,10 +158,10 @@ impl Database {
 
     /// The highest stream position persisted so far (0 before the first event).
     pub async fn max_stream_position(&self) -> Result<StreamPosition, StorageError> {
-        let position: i64 =
-            sqlx::query_scalar("SELECT position FROM streams WHERE stream_name = 'events'")
-                .fetch_one(&self.read)
-                .await?;
+        let position: i64 = self
+            .read_query("SELECT position FROM streams WHERE stream_name = 'events'")
+            .fetch_scalar_one()
+            .await?;
         Ok(StreamPosition(position))
     }
 
@@ -174,18 +173,19 @@ impl Database {
         after: StreamPosition,
         limit: u32,
     ) -> Result<Vec<StoredEvent>, StorageError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {EVENT_COLUMNS} FROM events \
+        let rows = self
+            .read_query(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events \
              WHERE room_id = $1 AND stream_ordering > $2 \
                AND outlier = $3 AND rejection_reason IS NULL \
              ORDER BY stream_ordering LIMIT $4"
-        ))
-        .bind(room_id)
-        .bind(after.0)
-        .bind(false)
-        .bind(i64::from(limit))
-        .fetch_all(&self.read)
-        .await?;
+            ))
+            .bind(room_id)
+            .bind(after.0)
+            .bind(false)
+            .bind(i64::from(limit))
+            .fetch_all()
+            .await?;
         rows.iter().map(StoredEvent::from_row).collect()
     }
 }

@@ -10,7 +10,7 @@
 //! Inbound: `federation_inbound_transactions` maps (origin, transaction id) to the response
 //! given, so a repeated transaction is answered without being processed again.
 
-use sqlx::Row;
+use super::read::Columns;
 
 use super::{Database, StorageError};
 
@@ -114,7 +114,7 @@ impl Database {
         .fetch_all(&mut *tx)
         .await?;
         if let Some(first) = started.first() {
-            let txn_id: String = first.try_get("txn_id")?;
+            let txn_id: String = first.column("txn_id")?;
             let mut transaction = OutgoingTransaction {
                 txn_id: txn_id.clone(),
                 pdus: Vec::new(),
@@ -122,7 +122,7 @@ impl Database {
             };
             for row in &started {
                 // One transaction at a time per destination: all started rows share the id.
-                if row.try_get::<String, _>("txn_id")? == txn_id {
+                if row.column::<String>("txn_id")? == txn_id {
                     push_item(&mut transaction, row)?;
                 }
             }
@@ -147,7 +147,7 @@ impl Database {
         );
         let mut ids = rows
             .iter()
-            .map(|row| row.try_get::<i64, _>("id"))
+            .map(|row| row.column::<i64>("id"))
             .collect::<Result<Vec<_>, _>>()?;
         ids.sort_unstable();
         let Some(first) = ids.first() else {
@@ -245,29 +245,30 @@ impl Database {
         &self,
         destination: &str,
     ) -> Result<DestinationRetry, StorageError> {
-        let row = sqlx::query(
-            "SELECT failures, retry_at_ts, last_success_ts FROM federation_destinations \
+        let row = self
+            .read_query(
+                "SELECT failures, retry_at_ts, last_success_ts FROM federation_destinations \
              WHERE destination = $1",
-        )
-        .bind(destination)
-        .fetch_optional(&self.read)
-        .await?;
+            )
+            .bind(destination)
+            .fetch_optional()
+            .await?;
         let Some(row) = row else {
             return Ok(DestinationRetry::default());
         };
         Ok(DestinationRetry {
-            failures: row.try_get("failures")?,
-            retry_at_ts: row.try_get("retry_at_ts")?,
-            last_success_ts: row.try_get("last_success_ts")?,
+            failures: row.column("failures")?,
+            retry_at_ts: row.column("retry_at_ts")?,
+            last_success_ts: row.column("last_success_ts")?,
         })
     }
 
     /// Every destination with queued items, sorted.
     pub async fn destinations_with_outgoing(&self) -> Result<Vec<String>, StorageError> {
-        let mut destinations: Vec<String> =
-            sqlx::query_scalar("SELECT DISTINCT destination FROM federation_outbox")
-                .fetch_all(&self.read)
-                .await?;
+        let mut destinations: Vec<String> = self
+            .read_query("SELECT DISTINCT destination FROM federation_outbox")
+            .fetch_column()
+            .await?;
         destinations.sort_unstable();
         Ok(destinations)
     }
@@ -324,19 +325,20 @@ impl Database {
         &self,
         origin: &str,
     ) -> Result<Vec<InboundTransaction>, StorageError> {
-        let rows = sqlx::query(
-            "SELECT txn_id, response_json, received_ts FROM federation_inbound_transactions \
+        let rows = self
+            .read_query(
+                "SELECT txn_id, response_json, received_ts FROM federation_inbound_transactions \
              WHERE origin = $1 ORDER BY received_ts, txn_id",
-        )
-        .bind(origin)
-        .fetch_all(&self.read)
-        .await?;
+            )
+            .bind(origin)
+            .fetch_all()
+            .await?;
         rows.iter()
             .map(|row| {
                 Ok(InboundTransaction {
-                    txn_id: row.try_get("txn_id")?,
-                    response_json: row.try_get("response_json")?,
-                    received_ts: row.try_get("received_ts")?,
+                    txn_id: row.column("txn_id")?,
+                    response_json: row.column("response_json")?,
+                    received_ts: row.column("received_ts")?,
                 })
             })
             .collect()
@@ -348,8 +350,8 @@ fn push_item(
     transaction: &mut OutgoingTransaction,
     row: &sqlx::any::AnyRow,
 ) -> Result<(), StorageError> {
-    let kind: String = row.try_get("kind")?;
-    let json: String = row.try_get("json")?;
+    let kind: String = row.column("kind")?;
+    let json: String = row.column("json")?;
     if kind == OutgoingKind::Pdu.as_str() {
         transaction.pdus.push(json);
     } else {

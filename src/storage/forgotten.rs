@@ -31,28 +31,29 @@ impl Database {
         user_id: &str,
         room_id: &str,
     ) -> Result<bool, StorageError> {
-        let found: Option<String> = sqlx::query_scalar(
-            "SELECT f.room_id FROM room_forgotten f JOIN room_memberships m \
+        let found: Option<String> = self
+            .read_query(
+                "SELECT f.room_id FROM room_forgotten f JOIN room_memberships m \
              ON m.room_id = f.room_id AND m.user_id = f.user_id AND m.event_id = f.event_id \
              WHERE f.user_id = $1 AND f.room_id = $2",
-        )
-        .bind(user_id)
-        .bind(room_id)
-        .fetch_optional(&self.read)
-        .await?;
+            )
+            .bind(user_id)
+            .bind(room_id)
+            .fetch_scalar()
+            .await?;
         Ok(found.is_some())
     }
 
     /// The rooms `user_id` forgot (and has not rejoined or been invited to since), sorted: the
     /// rooms `/sync` leaves out of `rooms.leave`.
     pub async fn forgotten_rooms(&self, user_id: &str) -> Result<Vec<String>, StorageError> {
-        Ok(sqlx::query_scalar(
+        self.read_query(
             "SELECT f.room_id FROM room_forgotten f JOIN room_memberships m \
              ON m.room_id = f.room_id AND m.user_id = f.user_id AND m.event_id = f.event_id \
              WHERE f.user_id = $1 ORDER BY f.room_id",
         )
         .bind(user_id)
-        .fetch_all(&self.read)
-        .await?)
+        .fetch_column()
+        .await
     }
 }

@@ -47,11 +47,9 @@ impl Database {
 
     /// The stripped state a remote invite came with (a JSON array), if any.
     pub async fn invite_state(&self, event_id: &str) -> Result<Option<String>, StorageError> {
-        Ok(
-            sqlx::query_scalar("SELECT stripped_state FROM invite_states WHERE event_id = $1")
-                .bind(event_id)
-                .fetch_optional(&self.read)
-                .await?,
-        )
+        self.read_query("SELECT stripped_state FROM invite_states WHERE event_id = $1")
+            .bind(event_id)
+            .fetch_scalar()
+            .await
     }
 }

@@ -111,6 +111,7 @@ async fn connect_sqlite(url: &str) -> Result<Database, StorageError> {
             read: write.clone(),
             write,
             state_cache: Default::default(),
+            direct: None,
         });
     }
     // The writer connects first so that WAL mode is on before any reader opens the file.
@@ -124,6 +125,7 @@ async fn connect_sqlite(url: &str) -> Result<Database, StorageError> {
         read,
         write,
         state_cache: Default::default(),
+        direct: super::read::Readers::for_url(&url).map(std::sync::Arc::new),
     })
 }
 
@@ -137,6 +139,7 @@ async fn connect_postgres(url: &str) -> Result<Database, StorageError> {
         read: pool.clone(),
         write: pool,
         state_cache: Default::default(),
+        direct: None,
     })
 }
 

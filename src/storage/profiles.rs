@@ -1,6 +1,6 @@
 //! The `profiles` table: local users' display names and avatar URLs.
 
-use sqlx::Row;
+use super::read::Columns;
 
 use super::users::found;
 use super::{Database, StorageError};
@@ -18,14 +18,15 @@ impl Database {
     /// The profile of a local user; `None` if the user has no profile row (users created before
     /// profiles existed read as an empty profile through [`Self::get_user`]).
     pub async fn get_profile(&self, user_id: &str) -> Result<Option<Profile>, StorageError> {
-        let row = sqlx::query("SELECT displayname, avatar_url FROM profiles WHERE user_id = $1")
+        let row = self
+            .read_query("SELECT displayname, avatar_url FROM profiles WHERE user_id = $1")
             .bind(user_id)
-            .fetch_optional(&self.read)
+            .fetch_optional()
             .await?;
         row.map(|row| {
             Ok(Profile {
-                displayname: row.try_get("displayname")?,
-                avatar_url: row.try_get("avatar_url")?,
+                displayname: row.column("displayname")?,
+                avatar_url: row.column("avatar_url")?,
             })
         })
         .transpose()

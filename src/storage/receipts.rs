@@ -2,7 +2,7 @@
 //! unread counts are computed from (a range of the `(room_id, stream_ordering)` index after the
 //! user's read receipt).
 
-use sqlx::Row;
+use super::read::Columns;
 
 use super::{Database, Dialect, StorageError, StreamPosition};
 
@@ -107,13 +107,13 @@ impl Database {
         after: StreamPosition,
         upto: StreamPosition,
     ) -> Result<Vec<String>, StorageError> {
-        Ok(sqlx::query_scalar(
+        self.read_query(
             "SELECT DISTINCT room_id FROM receipts WHERE stream_id > $1 AND stream_id <= $2",
         )
         .bind(after.0)
         .bind(upto.0)
-        .fetch_all(&self.read)
-        .await?)
+        .fetch_column()
+        .await
     }
 
     /// The rooms `user_id` is joined to that hold any receipt up to `upto` (an initial
@@ -123,15 +123,15 @@ impl Database {
         user_id: &str,
         upto: StreamPosition,
     ) -> Result<Vec<String>, StorageError> {
-        Ok(sqlx::query_scalar(
+        self.read_query(
             "SELECT m.room_id FROM room_memberships m \
              WHERE m.user_id = $1 AND m.membership = 'join' AND EXISTS \
                (SELECT 1 FROM receipts r WHERE r.room_id = m.room_id AND r.stream_id <= $2)",
         )
         .bind(user_id)
         .bind(upto.0)
-        .fetch_all(&self.read)
-        .await?)
+        .fetch_column()
+        .await
     }
 
     /// The room's receipts changed after `after` and up to `upto`.
@@ -141,24 +141,25 @@ impl Database {
         after: StreamPosition,
         upto: StreamPosition,
     ) -> Result<Vec<Receipt>, StorageError> {
-        let rows = sqlx::query(
-            "SELECT receipt_type, user_id, thread_id, event_id, ts FROM receipts \
+        let rows = self
+            .read_query(
+                "SELECT receipt_type, user_id, thread_id, event_id, ts FROM receipts \
              WHERE room_id = $1 AND stream_id > $2 AND stream_id <= $3 ORDER BY stream_id",
-        )
-        .bind(room_id)
-        .bind(after.0)
-        .bind(upto.0)
-        .fetch_all(&self.read)
-        .await?;
+            )
+            .bind(room_id)
+            .bind(after.0)
+            .bind(upto.0)
+            .fetch_all()
+            .await?;
         rows.iter()
             .map(|row| {
-                let thread_id: String = row.try_get("thread_id")?;
+                let thread_id: String = row.column("thread_id")?;
                 Ok(Receipt {
-                    receipt_type: row.try_get("receipt_type")?,
-                    user_id: row.try_get("user_id")?,
+                    receipt_type: row.column("receipt_type")?,
+                    user_id: row.column("user_id")?,
                     thread_id: (!thread_id.is_empty()).then_some(thread_id),
-                    event_id: row.try_get("event_id")?,
-                    ts: row.try_get("ts")?,
+                    event_id: row.column("event_id")?,
+                    ts: row.column("ts")?,
                 })
             })
             .collect()
@@ -193,15 +194,15 @@ impl Database {
                    AND room_id IN ({}) GROUP BY room_id, thread_id",
                 Dialect::in_list(2, chunk.len())
             );
-            let mut query = sqlx::query(&sql).bind(user_id);
+            let mut query = self.read_query(&sql).bind(user_id);
             for room_id in chunk {
                 query = query.bind(*room_id);
             }
-            for row in query.fetch_all(&self.read).await? {
+            for row in query.fetch_all().await? {
                 found.push((
-                    row.try_get("room_id")?,
-                    row.try_get("thread_id")?,
-                    StreamPosition(row.try_get("position")?),
+                    row.column("room_id")?,
+                    row.column("thread_id")?,
+                    StreamPosition(row.column("position")?),
                 ));
             }
         }
@@ -218,27 +219,28 @@ impl Database {
         upto: StreamPosition,
         limit: u32,
     ) -> Result<Vec<UnreadCandidate>, StorageError> {
-        let rows = sqlx::query(
-            "SELECT stream_ordering, event_type, json FROM events \
+        let rows = self
+            .read_query(
+                "SELECT stream_ordering, event_type, json FROM events \
              WHERE room_id = $1 AND stream_ordering > $2 AND stream_ordering <= $3 \
                AND event_type IN ('m.room.message', 'm.room.encrypted') AND sender <> $4 \
                AND outlier = $5 AND rejection_reason IS NULL \
              ORDER BY stream_ordering DESC LIMIT $6",
-        )
-        .bind(room_id)
-        .bind(after.0)
-        .bind(upto.0)
-        .bind(user_id)
-        .bind(false)
-        .bind(i64::from(limit))
-        .fetch_all(&self.read)
-        .await?;
+            )
+            .bind(room_id)
+            .bind(after.0)
+            .bind(upto.0)
+            .bind(user_id)
+            .bind(false)
+            .bind(i64::from(limit))
+            .fetch_all()
+            .await?;
         rows.iter()
             .map(|row| {
                 Ok(UnreadCandidate {
-                    stream_position: StreamPosition(row.try_get("stream_ordering")?),
-                    event_type: row.try_get("event_type")?,
-                    json: row.try_get("json")?,
+                    stream_position: StreamPosition(row.column("stream_ordering")?),
+                    event_type: row.column("event_type")?,
+                    json: row.column("json")?,
                 })
             })
             .collect()
@@ -246,14 +248,14 @@ impl Database {
 
     /// The users who share a joined room with `user_id` (including them, if joined anywhere).
     pub async fn users_sharing_rooms(&self, user_id: &str) -> Result<Vec<String>, StorageError> {
-        Ok(sqlx::query_scalar(
+        self.read_query(
             "SELECT DISTINCT other.user_id FROM room_memberships mine \
              JOIN room_memberships other ON other.room_id = mine.room_id \
              WHERE mine.user_id = $1 AND mine.membership = 'join' \
                AND other.membership = 'join'",
         )
         .bind(user_id)
-        .fetch_all(&self.read)
-        .await?)
+        .fetch_column()
+        .await
     }
 }

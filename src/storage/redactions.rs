@@ -3,7 +3,7 @@
 //! `unsigned.transaction_id`), a page of events at a time. The tables are written with the
 //! event by [`Database::persist_room_event`].
 
-use sqlx::Row;
+use super::read::Columns;
 
 use super::{Database, Dialect, EventTransaction, StorageError, StoredEvent};
 
@@ -65,17 +65,17 @@ impl Database {
                  WHERE event_id IN ({})",
                 Dialect::in_list(1, chunk.len())
             );
-            let mut query = sqlx::query(&sql);
+            let mut query = self.read_query(&sql);
             for event_id in &chunk {
                 query = query.bind(*event_id);
             }
-            for row in query.fetch_all(&self.read).await? {
+            for row in query.fetch_all().await? {
                 let transaction = EventTransaction {
-                    user_id: row.try_get("user_id")?,
-                    device_id: row.try_get("device_id")?,
-                    txn_id: row.try_get("txn_id")?,
+                    user_id: row.column("user_id")?,
+                    device_id: row.column("device_id")?,
+                    txn_id: row.column("txn_id")?,
                 };
-                found.push((row.try_get("event_id")?, transaction));
+                found.push((row.column("event_id")?, transaction));
             }
         }
         Ok(found)
@@ -95,13 +95,13 @@ impl Database {
             let sql = template
                 .replace("{COLUMNS}", JOINED_COLUMNS)
                 .replace("{IN}", &Dialect::in_list(1, chunk.len()));
-            let mut query = sqlx::query(&sql);
+            let mut query = self.read_query(&sql);
             for event_id in &chunk {
                 query = query.bind(*event_id);
             }
-            for row in query.fetch_all(&self.read).await? {
+            for row in query.fetch_all().await? {
                 linked.push(LinkedEvent {
-                    event_id: row.try_get("target")?,
+                    event_id: row.column("target")?,
                     linked: StoredEvent::from_row(&row)?,
                 });
             }

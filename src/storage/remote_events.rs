@@ -91,11 +91,11 @@ impl Database {
     /// Stores an event as an outlier (an auth or state event fetched to check others), unless
     /// it is already stored. Whether it was new.
     pub async fn persist_outlier(&self, event: &NewEvent<'_>) -> Result<bool, StorageError> {
-        let known: Option<String> =
-            sqlx::query_scalar("SELECT event_id FROM events WHERE event_id = $1")
-                .bind(event.event_id)
-                .fetch_optional(&self.read)
-                .await?;
+        let known: Option<String> = self
+            .read_query("SELECT event_id FROM events WHERE event_id = $1")
+            .bind(event.event_id)
+            .fetch_scalar()
+            .await?;
         if known.is_some() {
             return Ok(false);
         }

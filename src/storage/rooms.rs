@@ -1,8 +1,7 @@
 //! Rooms, their forward extremities and current memberships, and client transaction ids: the
 //! read side of what [`Database::persist_room_event`] writes.
 
-use sqlx::any::AnyRow;
-use sqlx::Row;
+use super::read::Columns;
 
 use super::{Database, StateGroupId, StorageError};
 
@@ -42,11 +41,11 @@ pub struct EventTransaction {
 }
 
 impl Membership {
-    pub(super) fn from_row(row: &AnyRow) -> Result<Self, StorageError> {
+    pub(super) fn from_row(row: &impl Columns) -> Result<Self, StorageError> {
         Ok(Membership {
-            user_id: row.try_get("user_id")?,
-            membership: row.try_get("membership")?,
-            event_id: row.try_get("event_id")?,
+            user_id: row.column("user_id")?,
+            membership: row.column("membership")?,
+            event_id: row.column("event_id")?,
         })
     }
 }
@@ -54,18 +53,19 @@ impl Membership {
 impl Database {
     /// The room, if this server knows it.
     pub async fn get_room(&self, room_id: &str) -> Result<Option<Room>, StorageError> {
-        let row = sqlx::query(
-            "SELECT room_id, room_version, creator, created_ts FROM rooms WHERE room_id = $1",
-        )
-        .bind(room_id)
-        .fetch_optional(&self.read)
-        .await?;
+        let row = self
+            .read_query(
+                "SELECT room_id, room_version, creator, created_ts FROM rooms WHERE room_id = $1",
+            )
+            .bind(room_id)
+            .fetch_optional()
+            .await?;
         row.map(|row| {
             Ok(Room {
-                room_id: row.try_get("room_id")?,
-                room_version: row.try_get("room_version")?,
-                creator: row.try_get("creator")?,
-                created_ts: row.try_get("created_ts")?,
+                room_id: row.column("room_id")?,
+                room_version: row.column("room_version")?,
+                creator: row.column("creator")?,
+                created_ts: row.column("created_ts")?,
             })
         })
         .transpose()
@@ -73,12 +73,12 @@ impl Database {
 
     /// The room's forward extremities (events without children), sorted.
     pub async fn forward_extremities(&self, room_id: &str) -> Result<Vec<String>, StorageError> {
-        Ok(sqlx::query_scalar(
+        self.read_query(
             "SELECT event_id FROM room_forward_extremities WHERE room_id = $1 ORDER BY event_id",
         )
         .bind(room_id)
-        .fetch_all(&self.read)
-        .await?)
+        .fetch_column()
+        .await
     }
 
     /// The room's current state group and forward extremities in one read: what a cached
@@ -87,19 +87,20 @@ impl Database {
         &self,
         room_id: &str,
     ) -> Result<(Option<StateGroupId>, Vec<String>), StorageError> {
-        let rows = sqlx::query(
-            "SELECT c.state_group, e.event_id FROM room_current_state c \
+        let rows = self
+            .read_query(
+                "SELECT c.state_group, e.event_id FROM room_current_state c \
              LEFT JOIN room_forward_extremities e ON e.room_id = c.room_id \
              WHERE c.room_id = $1",
-        )
-        .bind(room_id)
-        .fetch_all(&self.read)
-        .await?;
+            )
+            .bind(room_id)
+            .fetch_all()
+            .await?;
         let mut group = None;
         let mut extremities = Vec::with_capacity(rows.len());
         for row in &rows {
-            group = Some(StateGroupId(row.try_get("state_group")?));
-            if let Some(event_id) = row.try_get::<Option<String>, _>("event_id")? {
+            group = Some(StateGroupId(row.column("state_group")?));
+            if let Some(event_id) = row.column::<Option<String>>("event_id")? {
                 extremities.push(event_id);
             }
         }
@@ -112,14 +113,15 @@ impl Database {
         room_id: &str,
         user_id: &str,
     ) -> Result<Option<Membership>, StorageError> {
-        let row = sqlx::query(
-            "SELECT user_id, membership, event_id FROM room_memberships \
+        let row = self
+            .read_query(
+                "SELECT user_id, membership, event_id FROM room_memberships \
              WHERE room_id = $1 AND user_id = $2",
-        )
-        .bind(room_id)
-        .bind(user_id)
-        .fetch_optional(&self.read)
-        .await?;
+            )
+            .bind(room_id)
+            .bind(user_id)
+            .fetch_optional()
+            .await?;
         row.as_ref().map(Membership::from_row).transpose()
     }
 
@@ -135,26 +137,27 @@ impl Database {
         user_id: &str,
         membership: &str,
     ) -> Result<Vec<String>, StorageError> {
-        Ok(sqlx::query_scalar(
+        self.read_query(
             "SELECT room_id FROM room_memberships WHERE user_id = $1 AND membership = $2 \
              ORDER BY room_id",
         )
         .bind(user_id)
         .bind(membership)
-        .fetch_all(&self.read)
-        .await?)
+        .fetch_column()
+        .await
     }
 
     /// The servers of the room's joined members, sorted (the destinations of its events).
     pub async fn joined_servers(&self, room_id: &str) -> Result<Vec<String>, StorageError> {
         let server = self.dialect.server_part("user_id");
-        let mut servers: Vec<String> = sqlx::query_scalar(&format!(
-            "SELECT DISTINCT {server} FROM room_memberships \
+        let mut servers: Vec<String> = self
+            .read_query(&format!(
+                "SELECT DISTINCT {server} FROM room_memberships \
              WHERE room_id = $1 AND membership = 'join'"
-        ))
-        .bind(room_id)
-        .fetch_all(&self.read)
-        .await?;
+            ))
+            .bind(room_id)
+            .fetch_column()
+            .await?;
         // Sorted here: PostgreSQL's collation may order text differently.
         servers.sort_unstable();
         Ok(servers)
@@ -166,14 +169,15 @@ impl Database {
         room_id: &str,
         membership: &str,
     ) -> Result<Vec<Membership>, StorageError> {
-        let rows = sqlx::query(
-            "SELECT user_id, membership, event_id FROM room_memberships \
+        let rows = self
+            .read_query(
+                "SELECT user_id, membership, event_id FROM room_memberships \
              WHERE room_id = $1 AND membership = $2 ORDER BY user_id",
-        )
-        .bind(room_id)
-        .bind(membership)
-        .fetch_all(&self.read)
-        .await?;
+            )
+            .bind(room_id)
+            .bind(membership)
+            .fetch_all()
+            .await?;
         rows.iter().map(Membership::from_row).collect()
     }
 
@@ -185,7 +189,7 @@ impl Database {
         request_path: &str,
         txn_id: &str,
     ) -> Result<Option<String>, StorageError> {
-        Ok(sqlx::query_scalar(
+        self.read_query(
             "SELECT event_id FROM event_transactions WHERE user_id = $1 AND device_id = $2 \
              AND request_path = $3 AND txn_id = $4",
         )
@@ -193,8 +197,8 @@ impl Database {
         .bind(device_id)
         .bind(request_path)
         .bind(txn_id)
-        .fetch_optional(&self.read)
-        .await?)
+        .fetch_scalar()
+        .await
     }
 
     /// The client transaction an event was sent with, if any.
@@ -202,17 +206,18 @@ impl Database {
         &self,
         event_id: &str,
     ) -> Result<Option<EventTransaction>, StorageError> {
-        let row = sqlx::query(
-            "SELECT user_id, device_id, txn_id FROM event_transactions WHERE event_id = $1",
-        )
-        .bind(event_id)
-        .fetch_optional(&self.read)
-        .await?;
+        let row = self
+            .read_query(
+                "SELECT user_id, device_id, txn_id FROM event_transactions WHERE event_id = $1",
+            )
+            .bind(event_id)
+            .fetch_optional()
+            .await?;
         row.map(|row| {
             Ok(EventTransaction {
-                user_id: row.try_get("user_id")?,
-                device_id: row.try_get("device_id")?,
-                txn_id: row.try_get("txn_id")?,
+                user_id: row.column("user_id")?,
+                device_id: row.column("device_id")?,
+                txn_id: row.column("txn_id")?,
             })
         })
         .transpose()

@@ -1,6 +1,6 @@
 //! The latest signed key response of each remote server (for the notary API).
 
-use sqlx::Row;
+use super::read::Columns;
 
 use super::{Database, StorageError};
 
@@ -45,19 +45,20 @@ impl Database {
         &self,
         server_name: &str,
     ) -> Result<Option<ServerKeyResponse>, StorageError> {
-        let row = sqlx::query(
-            "SELECT server_name, valid_until_ts, fetched_ts, response_json \
+        let row = self
+            .read_query(
+                "SELECT server_name, valid_until_ts, fetched_ts, response_json \
              FROM server_key_responses WHERE server_name = $1",
-        )
-        .bind(server_name)
-        .fetch_optional(&self.read)
-        .await?;
+            )
+            .bind(server_name)
+            .fetch_optional()
+            .await?;
         row.map(|row| {
             Ok(ServerKeyResponse {
-                server_name: row.try_get("server_name")?,
-                valid_until_ts: row.try_get("valid_until_ts")?,
-                fetched_ts: row.try_get("fetched_ts")?,
-                response_json: row.try_get("response_json")?,
+                server_name: row.column("server_name")?,
+                valid_until_ts: row.column("valid_until_ts")?,
+                fetched_ts: row.column("fetched_ts")?,
+                response_json: row.column("response_json")?,
             })
         })
         .transpose()

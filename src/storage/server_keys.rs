@@ -2,8 +2,7 @@
 //! servers' keys (`remote_server_keys`). Neither table forgets a key when it expires, so events
 //! signed with an old key stay verifiable.
 
-use sqlx::any::AnyRow;
-use sqlx::Row;
+use super::read::Columns;
 
 use super::users::found;
 use super::{Database, StorageError};
@@ -39,14 +38,14 @@ pub struct RemoteServerKey {
 }
 
 impl RemoteServerKey {
-    fn from_row(row: &AnyRow) -> Result<Self, StorageError> {
+    fn from_row(row: &impl Columns) -> Result<Self, StorageError> {
         Ok(RemoteServerKey {
-            server_name: row.try_get("server_name")?,
-            key_id: row.try_get("key_id")?,
-            public_key: row.try_get("public_key")?,
-            valid_until_ts: row.try_get("valid_until_ts")?,
-            fetched_ts: row.try_get("fetched_ts")?,
-            expired_ts: row.try_get("expired_ts")?,
+            server_name: row.column("server_name")?,
+            key_id: row.column("key_id")?,
+            public_key: row.column("public_key")?,
+            valid_until_ts: row.column("valid_until_ts")?,
+            fetched_ts: row.column("fetched_ts")?,
+            expired_ts: row.column("expired_ts")?,
         })
     }
 }
@@ -89,19 +88,20 @@ impl Database {
 
     /// All our verify keys, current and expired, oldest first.
     pub async fn own_verify_keys(&self) -> Result<Vec<OwnVerifyKey>, StorageError> {
-        let rows = sqlx::query(
-            "SELECT key_id, public_key, created_ts, expired_ts FROM own_verify_keys \
+        let rows = self
+            .read_query(
+                "SELECT key_id, public_key, created_ts, expired_ts FROM own_verify_keys \
              ORDER BY created_ts, key_id",
-        )
-        .fetch_all(&self.read)
-        .await?;
+            )
+            .fetch_all()
+            .await?;
         rows.iter()
             .map(|row| {
                 Ok(OwnVerifyKey {
-                    key_id: row.try_get("key_id")?,
-                    public_key: row.try_get("public_key")?,
-                    created_ts: row.try_get("created_ts")?,
-                    expired_ts: row.try_get("expired_ts")?,
+                    key_id: row.column("key_id")?,
+                    public_key: row.column("public_key")?,
+                    created_ts: row.column("created_ts")?,
+                    expired_ts: row.column("expired_ts")?,
                 })
             })
             .collect()
@@ -144,13 +144,14 @@ impl Database {
         &self,
         server_name: &str,
     ) -> Result<Vec<RemoteServerKey>, StorageError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {REMOTE_KEY_COLUMNS} FROM remote_server_keys \
+        let rows = self
+            .read_query(&format!(
+                "SELECT {REMOTE_KEY_COLUMNS} FROM remote_server_keys \
              WHERE server_name = $1 ORDER BY key_id"
-        ))
-        .bind(server_name)
-        .fetch_all(&self.read)
-        .await?;
+            ))
+            .bind(server_name)
+            .fetch_all()
+            .await?;
         rows.iter().map(RemoteServerKey::from_row).collect()
     }
 
@@ -160,14 +161,15 @@ impl Database {
         server_name: &str,
         key_id: &str,
     ) -> Result<Option<RemoteServerKey>, StorageError> {
-        let row = sqlx::query(&format!(
-            "SELECT {REMOTE_KEY_COLUMNS} FROM remote_server_keys \
+        let row = self
+            .read_query(&format!(
+                "SELECT {REMOTE_KEY_COLUMNS} FROM remote_server_keys \
              WHERE server_name = $1 AND key_id = $2"
-        ))
-        .bind(server_name)
-        .bind(key_id)
-        .fetch_optional(&self.read)
-        .await?;
+            ))
+            .bind(server_name)
+            .bind(key_id)
+            .fetch_optional()
+            .await?;
         row.as_ref().map(RemoteServerKey::from_row).transpose()
     }
 }

@@ -17,16 +17,17 @@ impl Database {
         // A suffix match narrows the rows in SQL (no LIKE: server names may hold `_`); the
         // exact server part is compared below, as a user id's server part follows its first
         // colon.
-        let rows = sqlx::query(
-            "SELECT user_id, membership, event_id FROM room_memberships \
+        let rows = self
+            .read_query(
+                "SELECT user_id, membership, event_id FROM room_memberships \
              WHERE room_id = $1 AND length(user_id) > length($2) \
                AND substr(user_id, length(user_id) - length($2) + 1) = $2 \
              ORDER BY user_id",
-        )
-        .bind(room_id)
-        .bind(&suffix)
-        .fetch_all(&self.read)
-        .await?;
+            )
+            .bind(room_id)
+            .bind(&suffix)
+            .fetch_all()
+            .await?;
         let mut memberships = Vec::with_capacity(rows.len());
         for row in &rows {
             let membership = Membership::from_row(row)?;

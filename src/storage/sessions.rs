@@ -7,7 +7,7 @@
 //! stays usable until the new access token or the new refresh token is used; then the old one is
 //! deleted together with the access tokens issued with it.
 
-use sqlx::any::AnyRow;
+use super::read::Columns;
 use sqlx::{AnyConnection, Row};
 
 use super::tokens::insert_access_token;
@@ -25,11 +25,11 @@ pub struct RefreshToken {
 }
 
 impl RefreshToken {
-    fn from_row(row: &AnyRow) -> Result<Self, StorageError> {
+    fn from_row(row: &impl Columns) -> Result<Self, StorageError> {
         Ok(RefreshToken {
-            token_hash: TokenHash::from_stored(row.try_get("token_hash")?),
-            user_id: row.try_get("user_id")?,
-            device_id: row.try_get("device_id")?,
+            token_hash: TokenHash::from_stored(row.column("token_hash")?),
+            user_id: row.column("user_id")?,
+            device_id: row.column("device_id")?,
         })
     }
 }
@@ -232,12 +232,13 @@ impl Database {
         &self,
         token_hash: &TokenHash,
     ) -> Result<Option<RefreshToken>, StorageError> {
-        let row = sqlx::query(
-            "SELECT token_hash, user_id, device_id FROM refresh_tokens WHERE token_hash = $1",
-        )
-        .bind(token_hash.as_str())
-        .fetch_optional(&self.read)
-        .await?;
+        let row = self
+            .read_query(
+                "SELECT token_hash, user_id, device_id FROM refresh_tokens WHERE token_hash = $1",
+            )
+            .bind(token_hash.as_str())
+            .fetch_optional()
+            .await?;
         row.as_ref().map(RefreshToken::from_row).transpose()
     }
 }

@@ -111,11 +111,11 @@ impl Database {
         &self,
         room_id: &str,
     ) -> Result<Option<StateGroupId>, StorageError> {
-        let group: Option<i64> =
-            sqlx::query_scalar("SELECT state_group FROM room_current_state WHERE room_id = $1")
-                .bind(room_id)
-                .fetch_optional(&self.read)
-                .await?;
+        let group: Option<i64> = self
+            .read_query("SELECT state_group FROM room_current_state WHERE room_id = $1")
+            .bind(room_id)
+            .fetch_scalar()
+            .await?;
         Ok(group.map(StateGroupId))
     }
 
@@ -138,11 +138,11 @@ impl Database {
         &self,
         event_id: &str,
     ) -> Result<Option<StateGroupId>, StorageError> {
-        let group: Option<i64> =
-            sqlx::query_scalar("SELECT state_group FROM event_state_groups WHERE event_id = $1")
-                .bind(event_id)
-                .fetch_optional(&self.read)
-                .await?;
+        let group: Option<i64> = self
+            .read_query("SELECT state_group FROM event_state_groups WHERE event_id = $1")
+            .bind(event_id)
+            .fetch_scalar()
+            .await?;
         Ok(group.map(StateGroupId))
     }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::Row;
+use super::read::Columns;
 
 use super::events::EVENT_COLUMNS;
 use super::{Database, Dialect, StateGroupId, StorageError, StoredEvent, StreamPosition};
@@ -34,14 +34,15 @@ pub struct RoomSummary {
 impl Database {
     /// Every stream's current position, by stream name.
     pub async fn stream_positions(&self) -> Result<HashMap<String, StreamPosition>, StorageError> {
-        let rows = sqlx::query("SELECT stream_name, position FROM streams")
-            .fetch_all(&self.read)
+        let rows = self
+            .read_query("SELECT stream_name, position FROM streams")
+            .fetch_all()
             .await?;
         rows.iter()
             .map(|row| {
                 Ok((
-                    row.try_get("stream_name")?,
-                    StreamPosition(row.try_get("position")?),
+                    row.column("stream_name")?,
+                    StreamPosition(row.column("position")?),
                 ))
             })
             .collect()
@@ -52,21 +53,22 @@ impl Database {
         &self,
         user_id: &str,
     ) -> Result<Vec<MembershipPosition>, StorageError> {
-        let rows = sqlx::query(
-            "SELECT m.room_id, m.membership, m.event_id, e.stream_ordering \
+        let rows = self
+            .read_query(
+                "SELECT m.room_id, m.membership, m.event_id, e.stream_ordering \
              FROM room_memberships m JOIN events e ON e.event_id = m.event_id \
              WHERE m.user_id = $1 ORDER BY m.room_id",
-        )
-        .bind(user_id)
-        .fetch_all(&self.read)
-        .await?;
+            )
+            .bind(user_id)
+            .fetch_all()
+            .await?;
         rows.iter()
             .map(|row| {
                 Ok(MembershipPosition {
-                    room_id: row.try_get("room_id")?,
-                    membership: row.try_get("membership")?,
-                    event_id: row.try_get("event_id")?,
-                    stream_position: StreamPosition(row.try_get("stream_ordering")?),
+                    room_id: row.column("room_id")?,
+                    membership: row.column("membership")?,
+                    event_id: row.column("event_id")?,
+                    stream_position: StreamPosition(row.column("stream_ordering")?),
                 })
             })
             .collect()
@@ -79,18 +81,19 @@ impl Database {
         user_id: &str,
         upto: StreamPosition,
     ) -> Result<Option<StoredEvent>, StorageError> {
-        let row = sqlx::query(&format!(
-            "SELECT {EVENT_COLUMNS} FROM events \
+        let row = self
+            .read_query(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events \
              WHERE event_type = 'm.room.member' AND state_key = $1 AND room_id = $2 \
                AND stream_ordering <= $3 AND outlier = $4 AND rejection_reason IS NULL \
              ORDER BY stream_ordering DESC LIMIT 1"
-        ))
-        .bind(user_id)
-        .bind(room_id)
-        .bind(upto.0)
-        .bind(false)
-        .fetch_optional(&self.read)
-        .await?;
+            ))
+            .bind(user_id)
+            .bind(room_id)
+            .bind(upto.0)
+            .bind(false)
+            .fetch_optional()
+            .await?;
         row.as_ref().map(StoredEvent::from_row).transpose()
     }
 
@@ -100,14 +103,14 @@ impl Database {
         after: StreamPosition,
         upto: StreamPosition,
     ) -> Result<Vec<String>, StorageError> {
-        Ok(sqlx::query_scalar(
+        self.read_query(
             "SELECT DISTINCT room_id FROM events \
              WHERE stream_ordering > $1 AND stream_ordering <= $2",
         )
         .bind(after.0)
         .bind(upto.0)
-        .fetch_all(&self.read)
-        .await?)
+        .fetch_column()
+        .await
     }
 
     /// The room's timeline events after `after` and up to `upto`, newest first, at most
@@ -119,19 +122,20 @@ impl Database {
         upto: StreamPosition,
         limit: u32,
     ) -> Result<Vec<StoredEvent>, StorageError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {EVENT_COLUMNS} FROM events \
+        let rows = self
+            .read_query(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events \
              WHERE room_id = $1 AND stream_ordering > $2 AND stream_ordering <= $3 \
                AND outlier = $4 AND rejection_reason IS NULL \
              ORDER BY stream_ordering DESC LIMIT $5"
-        ))
-        .bind(room_id)
-        .bind(after.0)
-        .bind(upto.0)
-        .bind(false)
-        .bind(i64::from(limit))
-        .fetch_all(&self.read)
-        .await?;
+            ))
+            .bind(room_id)
+            .bind(after.0)
+            .bind(upto.0)
+            .bind(false)
+            .bind(i64::from(limit))
+            .fetch_all()
+            .await?;
         rows.iter().map(StoredEvent::from_row).collect()
     }
 
@@ -142,18 +146,19 @@ impl Database {
         room_id: &str,
         at: StreamPosition,
     ) -> Result<Option<StateGroupId>, StorageError> {
-        let group: Option<i64> = sqlx::query_scalar(
-            "SELECT g.state_group FROM events e \
+        let group: Option<i64> = self
+            .read_query(
+                "SELECT g.state_group FROM events e \
              JOIN event_state_groups g ON g.event_id = e.event_id \
              WHERE e.room_id = $1 AND e.stream_ordering <= $2 AND e.outlier = $3 \
                AND e.rejection_reason IS NULL \
              ORDER BY e.stream_ordering DESC LIMIT 1",
-        )
-        .bind(room_id)
-        .bind(at.0)
-        .bind(false)
-        .fetch_optional(&self.read)
-        .await?;
+            )
+            .bind(room_id)
+            .bind(at.0)
+            .bind(false)
+            .fetch_scalar()
+            .await?;
         Ok(group.map(StateGroupId))
     }
 
@@ -168,14 +173,14 @@ impl Database {
                 "SELECT event_id, state_group FROM event_state_groups WHERE event_id IN ({})",
                 Dialect::in_list(1, chunk.len())
             );
-            let mut query = sqlx::query(&sql);
+            let mut query = self.read_query(&sql);
             for event_id in chunk {
                 query = query.bind(*event_id);
             }
-            for row in query.fetch_all(&self.read).await? {
+            for row in query.fetch_all().await? {
                 groups.insert(
-                    row.try_get("event_id")?,
-                    StateGroupId(row.try_get("state_group")?),
+                    row.column("event_id")?,
+                    StateGroupId(row.column("state_group")?),
                 );
             }
         }
@@ -196,12 +201,12 @@ impl Database {
                  WHERE user_id = $1 AND device_id = $2 AND event_id IN ({})",
                 Dialect::in_list(3, chunk.len())
             );
-            let mut query = sqlx::query(&sql).bind(user_id).bind(device_id);
+            let mut query = self.read_query(&sql).bind(user_id).bind(device_id);
             for event_id in chunk {
                 query = query.bind(*event_id);
             }
-            for row in query.fetch_all(&self.read).await? {
-                ids.insert(row.try_get("event_id")?, row.try_get("txn_id")?);
+            for row in query.fetch_all().await? {
+                ids.insert(row.column("event_id")?, row.column("txn_id")?);
             }
         }
         Ok(ids)
@@ -247,15 +252,15 @@ impl Database {
                       AND m.membership IN ('join', 'invite')) ranked \
                  WHERE hero_rank <= $2"
             );
-            let mut query = sqlx::query(&sql).bind(user_id).bind(i64::from(limit));
+            let mut query = self.read_query(&sql).bind(user_id).bind(i64::from(limit));
             for room_id in chunk {
                 query = query.bind(*room_id);
             }
-            for row in query.fetch_all(&self.read).await? {
-                let kind: String = row.try_get("kind")?;
-                let room_id: String = row.try_get("room_id")?;
-                let name: String = row.try_get("name")?;
-                let n: i64 = row.try_get("n")?;
+            for row in query.fetch_all().await? {
+                let kind: String = row.column("kind")?;
+                let room_id: String = row.column("room_id")?;
+                let name: String = row.column("name")?;
+                let n: i64 = row.column("n")?;
                 match kind.as_str() {
                     "count" => {
                         summaries.entry(room_id).or_default().counts.insert(name, n);
@@ -273,12 +278,12 @@ impl Database {
 
     /// The users a new event in the room concerns: those joined, invited or knocking.
     pub async fn room_interested_users(&self, room_id: &str) -> Result<Vec<String>, StorageError> {
-        Ok(sqlx::query_scalar(
+        self.read_query(
             "SELECT user_id FROM room_memberships \
              WHERE room_id = $1 AND membership IN ('join', 'invite', 'knock')",
         )
         .bind(room_id)
-        .fetch_all(&self.read)
-        .await?)
+        .fetch_column()
+        .await
     }
 }

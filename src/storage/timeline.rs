@@ -5,7 +5,7 @@
 //! Outliers and rejected events are not part of the timeline and are left out. On a
 //! single-server DAG the stream order is the topological order.
 
-use sqlx::Row;
+use super::read::Columns;
 
 use super::{Database, StateGroupId, StorageError, StoredEvent, StreamPosition};
 
@@ -72,17 +72,18 @@ impl Database {
                AND e.outlier = $4 AND e.rejection_reason IS NULL \
              ORDER BY e.stream_ordering {order} LIMIT $5"
         );
-        let rows = sqlx::query(&sql)
+        let rows = self
+            .read_query(&sql)
             .bind(room_id)
             .bind(range.from.0)
             .bind(range.to.map_or(to_default, |to| to.0))
             .bind(false)
             .bind(i64::from(range.limit))
-            .fetch_all(&self.read)
+            .fetch_all()
             .await?;
         rows.iter()
             .map(|row| {
-                let group: Option<i64> = row.try_get("state_group")?;
+                let group: Option<i64> = row.column("state_group")?;
                 Ok(TimelineEvent {
                     event: StoredEvent::from_row(row)?,
                     state_group: group.map(StateGroupId),

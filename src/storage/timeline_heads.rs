@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::Row;
+use super::read::Columns;
 
 use super::events::EVENT_COLUMNS;
 use super::{Database, StateGroupId, StorageError, StoredEvent, StreamPosition};
@@ -39,15 +39,16 @@ impl Database {
                 })
                 .collect::<Vec<_>>()
                 .join(" UNION ALL ");
-            let mut query = sqlx::query(&sql)
+            let mut query = self
+                .read_query(&sql)
                 .bind(upto.0)
                 .bind(false)
                 .bind(i64::from(per_room));
             for room_id in chunk {
                 query = query.bind(*room_id);
             }
-            for row in query.fetch_all(&self.read).await? {
-                let group: Option<i64> = row.try_get("state_group")?;
+            for row in query.fetch_all().await? {
+                let group: Option<i64> = row.column("state_group")?;
                 let event = StoredEvent::from_row(&row)?;
                 heads
                     .entry(event.room_id.clone())

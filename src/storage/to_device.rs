@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use sqlx::Row;
+use super::read::Columns;
 
 use super::{Database, StorageError, StreamPosition};
 
@@ -108,15 +108,16 @@ impl Database {
         &self,
         (sender, device_id, txn_id): (&str, &str, &str),
     ) -> Result<bool, StorageError> {
-        let found: Option<i64> = sqlx::query_scalar(
-            "SELECT received_ts FROM to_device_transactions \
+        let found: Option<i64> = self
+            .read_query(
+                "SELECT received_ts FROM to_device_transactions \
              WHERE sender = $1 AND device_id = $2 AND txn_id = $3",
-        )
-        .bind(sender)
-        .bind(device_id)
-        .bind(txn_id)
-        .fetch_optional(&self.read)
-        .await?;
+            )
+            .bind(sender)
+            .bind(device_id)
+            .bind(txn_id)
+            .fetch_scalar()
+            .await?;
         Ok(found.is_some())
     }
 
@@ -129,25 +130,26 @@ impl Database {
         upto: StreamPosition,
         limit: i64,
     ) -> Result<Vec<ToDeviceMessage>, StorageError> {
-        let rows = sqlx::query(
-            "SELECT stream_id, sender, event_type, content FROM device_inbox \
+        let rows = self
+            .read_query(
+                "SELECT stream_id, sender, event_type, content FROM device_inbox \
              WHERE user_id = $1 AND device_id = $2 AND stream_id > $3 AND stream_id <= $4 \
              ORDER BY stream_id LIMIT $5",
-        )
-        .bind(user_id)
-        .bind(device_id)
-        .bind(after.0)
-        .bind(upto.0)
-        .bind(limit)
-        .fetch_all(&self.read)
-        .await?;
+            )
+            .bind(user_id)
+            .bind(device_id)
+            .bind(after.0)
+            .bind(upto.0)
+            .bind(limit)
+            .fetch_all()
+            .await?;
         rows.iter()
             .map(|row| {
                 Ok(ToDeviceMessage {
-                    position: StreamPosition(row.try_get("stream_id")?),
-                    sender: row.try_get("sender")?,
-                    event_type: row.try_get("event_type")?,
-                    content: row.try_get("content")?,
+                    position: StreamPosition(row.column("stream_id")?),
+                    sender: row.column("sender")?,
+                    event_type: row.column("event_type")?,
+                    content: row.column("content")?,
                 })
             })
             .collect()
@@ -161,15 +163,16 @@ impl Database {
         device_id: &str,
         upto: StreamPosition,
     ) -> Result<(), StorageError> {
-        let pending: Option<i64> = sqlx::query_scalar(
-            "SELECT stream_id FROM device_inbox \
+        let pending: Option<i64> = self
+            .read_query(
+                "SELECT stream_id FROM device_inbox \
              WHERE user_id = $1 AND device_id = $2 AND stream_id <= $3 LIMIT 1",
-        )
-        .bind(user_id)
-        .bind(device_id)
-        .bind(upto.0)
-        .fetch_optional(&self.read)
-        .await?;
+            )
+            .bind(user_id)
+            .bind(device_id)
+            .bind(upto.0)
+            .fetch_scalar()
+            .await?;
         if pending.is_none() {
             return Ok(());
         }

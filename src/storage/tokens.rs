@@ -3,12 +3,10 @@
 
 use std::fmt::Write as _;
 
+use super::read::Columns;
 use sha2::{Digest, Sha256};
-use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
-use sqlx::Row;
 
-use super::row::flag;
 use super::{Database, StorageError};
 
 /// The lowercase hex SHA-256 of an access token: the only form in which a token is stored or
@@ -91,17 +89,17 @@ impl AccessToken {
         self.expires_ts.is_none_or(|expires| now_ms < expires)
     }
 
-    fn from_row(row: &AnyRow) -> Result<Self, StorageError> {
+    fn from_row(row: &impl Columns) -> Result<Self, StorageError> {
         Ok(AccessToken {
-            token_hash: TokenHash(row.try_get("token_hash")?),
-            user_id: row.try_get("user_id")?,
-            device_id: row.try_get("device_id")?,
-            created_ts: row.try_get("created_ts")?,
-            expires_ts: row.try_get("expires_ts")?,
+            token_hash: TokenHash(row.column("token_hash")?),
+            user_id: row.column("user_id")?,
+            device_id: row.column("device_id")?,
+            created_ts: row.column("created_ts")?,
+            expires_ts: row.column("expires_ts")?,
             refresh_token_hash: row
-                .try_get::<Option<String>, _>("refresh_token_hash")?
+                .column::<Option<String>>("refresh_token_hash")?
                 .map(TokenHash),
-            retire_previous: flag(row, "retire_previous")?,
+            retire_previous: row.column::<bool>("retire_previous")?,
         })
     }
 }
@@ -118,12 +116,12 @@ impl Database {
         &self,
         token_hash: &TokenHash,
     ) -> Result<Option<AccessToken>, StorageError> {
-        let row = sqlx::query(
+        let row = self.read_query(
             "SELECT token_hash, user_id, device_id, created_ts, expires_ts, refresh_token_hash, \
              retire_previous FROM access_tokens WHERE token_hash = $1",
         )
         .bind(token_hash.as_str())
-        .fetch_optional(&self.read)
+        .fetch_optional()
         .await?;
         row.as_ref().map(AccessToken::from_row).transpose()
     }

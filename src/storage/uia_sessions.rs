@@ -2,8 +2,7 @@
 //! § "User-Interactive Authentication API"), kept in the database so they survive a restart and
 //! work across instances.
 
-use sqlx::any::AnyRow;
-use sqlx::Row;
+use super::read::Columns;
 
 use super::users::found;
 use super::{Database, StorageError};
@@ -24,15 +23,15 @@ pub struct UiaSession {
 }
 
 impl UiaSession {
-    fn from_row(row: &AnyRow) -> Result<Self, StorageError> {
-        let completed: String = row.try_get("completed")?;
+    fn from_row(row: &impl Columns) -> Result<Self, StorageError> {
+        let completed: String = row.column("completed")?;
         Ok(UiaSession {
-            session_id: row.try_get("session_id")?,
-            operation: row.try_get("operation")?,
-            user_id: row.try_get("user_id")?,
+            session_id: row.column("session_id")?,
+            operation: row.column("operation")?,
+            user_id: row.column("user_id")?,
             completed: serde_json::from_str(&completed)
                 .map_err(|e| StorageError::Invalid(format!("ui_auth_sessions.completed: {e}")))?,
-            created_ts: row.try_get("created_ts")?,
+            created_ts: row.column("created_ts")?,
         })
     }
 }
@@ -63,13 +62,14 @@ impl Database {
         &self,
         session_id: &str,
     ) -> Result<Option<UiaSession>, StorageError> {
-        let row = sqlx::query(
-            "SELECT session_id, operation, user_id, completed, created_ts \
+        let row = self
+            .read_query(
+                "SELECT session_id, operation, user_id, completed, created_ts \
              FROM ui_auth_sessions WHERE session_id = $1",
-        )
-        .bind(session_id)
-        .fetch_optional(&self.read)
-        .await?;
+            )
+            .bind(session_id)
+            .fetch_optional()
+            .await?;
         row.as_ref().map(UiaSession::from_row).transpose()
     }
 

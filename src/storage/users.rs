@@ -1,10 +1,8 @@
 //! The `users` table: local accounts.
 
-use sqlx::any::AnyRow;
-use sqlx::Row;
+use super::read::Columns;
 use state_res::ids::localpart_of;
 
-use super::row::flag;
 use super::{Database, StorageError};
 
 /// A user to create.
@@ -36,13 +34,13 @@ pub struct User {
 }
 
 impl User {
-    fn from_row(row: &AnyRow) -> Result<Self, StorageError> {
+    fn from_row(row: &impl Columns) -> Result<Self, StorageError> {
         Ok(User {
-            user_id: row.try_get("user_id")?,
-            password_hash: row.try_get("password_hash")?,
-            is_admin: flag(row, "is_admin")?,
-            creation_ts: row.try_get("creation_ts")?,
-            deactivated: flag(row, "deactivated")?,
+            user_id: row.column("user_id")?,
+            password_hash: row.column("password_hash")?,
+            is_admin: row.column::<bool>("is_admin")?,
+            creation_ts: row.column("creation_ts")?,
+            deactivated: row.column::<bool>("deactivated")?,
         })
     }
 }
@@ -74,13 +72,14 @@ impl Database {
 
     /// The user with this id, if any.
     pub async fn get_user(&self, user_id: &str) -> Result<Option<User>, StorageError> {
-        let row = sqlx::query(
-            "SELECT user_id, password_hash, is_admin, creation_ts, deactivated \
+        let row = self
+            .read_query(
+                "SELECT user_id, password_hash, is_admin, creation_ts, deactivated \
              FROM users WHERE user_id = $1",
-        )
-        .bind(user_id)
-        .fetch_optional(&self.read)
-        .await?;
+            )
+            .bind(user_id)
+            .fetch_optional()
+            .await?;
         row.as_ref().map(User::from_row).transpose()
     }
 

@@ -1,9 +1,9 @@
 //! Loading a state group's delta chain in one recursive query, and applying it.
 
+use crate::storage::read::Columns;
 use std::collections::BTreeMap;
 
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 use super::{StateMap, MAX_DELTA_CHAIN};
 use crate::storage::StorageError;
@@ -39,15 +39,15 @@ pub(super) struct ChainRow {
 }
 
 impl ChainRow {
-    fn from_row(row: &AnyRow) -> Result<Self, StorageError> {
+    fn from_row(row: &impl Columns) -> Result<Self, StorageError> {
         Ok(ChainRow {
-            group: row.try_get("state_group")?,
-            delta_base: row.try_get("delta_base")?,
-            key_nid: row.try_get("state_key_nid")?,
-            event_nid: row.try_get("event_nid")?,
-            event_type: row.try_get("event_type")?,
-            state_key: row.try_get("state_key")?,
-            event_id: row.try_get("event_id")?,
+            group: row.column("state_group")?,
+            delta_base: row.column("delta_base")?,
+            key_nid: row.column("state_key_nid")?,
+            event_nid: row.column("event_nid")?,
+            event_type: row.column("event_type")?,
+            state_key: row.column("state_key")?,
+            event_id: row.column("event_id")?,
         })
     }
 }

@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use sqlx::any::AnyRow;
-use sqlx::Row;
+use crate::storage::read::Columns;
+use crate::storage::read::Row;
 
 use super::MAX_DELTA_CHAIN;
 use crate::storage::{Database, StateGroupId, StorageError, StoredEvent};
@@ -36,7 +36,7 @@ impl Database {
     ) -> Result<BTreeMap<(String, String), StoredEvent>, StorageError> {
         let mut state = BTreeMap::new();
         for (key, row) in self.key_rows(group, keys).await? {
-            match row.try_get::<Option<String>, _>("stored_event_id")? {
+            match row.column::<Option<String>>("stored_event_id")? {
                 Some(_) => state.insert(key, stored_event(&row)?),
                 None => state.remove(&key),
             };
@@ -49,7 +49,7 @@ impl Database {
         &self,
         group: StateGroupId,
         keys: &[(&str, &str)],
-    ) -> Result<Vec<((String, String), AnyRow)>, StorageError> {
+    ) -> Result<Vec<((String, String), Row)>, StorageError> {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
@@ -69,30 +69,30 @@ impl Database {
              WHERE {} ORDER BY c.hops DESC",
             wanted.join(" OR ")
         );
-        let mut query = sqlx::query(&sql).bind(group.0).bind(MAX_DELTA_CHAIN);
+        let mut query = self.read_query(&sql).bind(group.0).bind(MAX_DELTA_CHAIN);
         for (event_type, state_key) in keys {
             query = query.bind(*event_type).bind(*state_key);
         }
-        let rows = query.fetch_all(&self.read).await?;
+        let rows = query.fetch_all().await?;
         rows.into_iter()
-            .map(|row| Ok(((row.try_get("event_type")?, row.try_get("state_key")?), row)))
+            .map(|row| Ok(((row.column("event_type")?, row.column("state_key")?), row)))
             .collect()
     }
 }
 
 /// The joined event of a [`Database::load_state_key_events`] row.
-fn stored_event(row: &AnyRow) -> Result<StoredEvent, StorageError> {
+fn stored_event(row: &Row) -> Result<StoredEvent, StorageError> {
     Ok(StoredEvent {
-        stream_position: crate::storage::StreamPosition(row.try_get("stream_ordering")?),
-        event_id: row.try_get("stored_event_id")?,
-        room_id: row.try_get("room_id")?,
-        event_type: row.try_get("stored_event_type")?,
-        state_key: row.try_get("stored_state_key")?,
-        sender: row.try_get("sender")?,
-        origin_server_ts: row.try_get("origin_server_ts")?,
-        depth: row.try_get("depth")?,
-        json: row.try_get("json")?,
-        rejection_reason: row.try_get("rejection_reason")?,
-        outlier: crate::storage::row::flag(row, "outlier")?,
+        stream_position: crate::storage::StreamPosition(row.column("stream_ordering")?),
+        event_id: row.column("stored_event_id")?,
+        room_id: row.column("room_id")?,
+        event_type: row.column("stored_event_type")?,
+        state_key: row.column("stored_state_key")?,
+        sender: row.column("sender")?,
+        origin_server_ts: row.column("origin_server_ts")?,
+        depth: row.column("depth")?,
+        json: row.column("json")?,
+        rejection_reason: row.column("rejection_reason")?,
+        outlier: row.column::<bool>("outlier")?,
     })
 }
