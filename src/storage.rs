@@ -55,6 +55,7 @@ mod remote_events;
 mod room_events;
 mod room_messages;
 mod rooms;
+mod statement;
 
 mod server_key_responses;
 mod server_keys;
@@ -68,6 +69,7 @@ mod to_device;
 mod tokens;
 mod uia_sessions;
 mod users;
+mod write;
 
 #[cfg(test)]
 pub(crate) mod testing;
@@ -116,4 +118,6 @@ pub struct Database {
     state_cache: std::sync::Arc<state::StateCache>,
     /// For a SQLite file: the connections the hot-path reads run on directly (`read`).
     direct: Option<std::sync::Arc<read::Readers>>,
+    /// For a SQLite file: the connection write transactions run on directly (`write`).
+    writer: Option<std::sync::Arc<write::Writer>>,
 }

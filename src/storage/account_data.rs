@@ -28,14 +28,15 @@ impl Database {
         data_type: &str,
         content: &str,
     ) -> Result<StreamPosition, StorageError> {
-        let mut tx = self.write.begin().await?;
-        let position: i64 = sqlx::query_scalar(
-            "UPDATE streams SET position = position + 1 WHERE stream_name = 'account_data' \
+        let mut tx = self.begin_write().await?;
+        let position: i64 = tx
+            .query(
+                "UPDATE streams SET position = position + 1 WHERE stream_name = 'account_data' \
              RETURNING position",
-        )
-        .fetch_one(&mut *tx)
-        .await?;
-        sqlx::query(
+            )
+            .fetch_scalar_one()
+            .await?;
+        tx.query(
             "INSERT INTO account_data (user_id, room_id, data_type, content, stream_id) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, room_id, data_type) \
              DO UPDATE SET content = excluded.content, stream_id = excluded.stream_id",
@@ -45,7 +46,7 @@ impl Database {
         .bind(data_type)
         .bind(content)
         .bind(position)
-        .execute(&mut *tx)
+        .execute()
         .await?;
         tx.commit().await?;
         Ok(StreamPosition(position))
@@ -105,16 +106,17 @@ impl Database {
         // number: the loser retries.
         let mut attempts = 0;
         loop {
-            let result = sqlx::query_scalar(
-                "INSERT INTO user_filters (user_id, filter_id, filter_json) \
+            let result = self
+                .write_query(
+                    "INSERT INTO user_filters (user_id, filter_id, filter_json) \
                  SELECT $1, COALESCE(MAX(filter_id) + 1, 0), $2 FROM user_filters \
                  WHERE user_id = $1 RETURNING filter_id",
-            )
-            .bind(user_id)
-            .bind(json)
-            .fetch_one(&self.write)
-            .await;
-            match result.map_err(StorageError::from) {
+                )
+                .bind(user_id)
+                .bind(json)
+                .fetch_scalar_one()
+                .await;
+            match result {
                 Err(StorageError::Conflict(_)) if attempts < 5 => attempts += 1,
                 other => return other,
             }

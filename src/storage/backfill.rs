@@ -13,13 +13,13 @@ impl Database {
         room_id: &str,
         group: StateGroupId,
     ) -> Result<(), StorageError> {
-        sqlx::query(
+        self.write_query(
             "INSERT INTO room_backfill_anchors (room_id, state_group) VALUES ($1, $2) \
              ON CONFLICT (room_id) DO UPDATE SET state_group = excluded.state_group",
         )
         .bind(room_id)
         .bind(group.0)
-        .execute(&self.write)
+        .execute()
         .await?;
         Ok(())
     }
@@ -62,18 +62,19 @@ impl Database {
         event: &NewEvent<'_>,
         state_group: StateGroupId,
     ) -> Result<(), StorageError> {
-        let mut tx = self.write.begin().await?;
-        sqlx::query("DELETE FROM events WHERE event_id = $1 AND outlier = $2")
+        let mut tx = self.begin_write().await?;
+        tx.query("DELETE FROM events WHERE event_id = $1 AND outlier = $2")
             .bind(event.event_id)
             .bind(true)
-            .execute(&mut *tx)
+            .execute()
             .await?;
-        let position: i64 = sqlx::query_scalar(
-            "UPDATE streams SET position = position - 1 WHERE stream_name = 'backfill' \
+        let position: i64 = tx
+            .query(
+                "UPDATE streams SET position = position - 1 WHERE stream_name = 'backfill' \
              RETURNING position",
-        )
-        .fetch_one(&mut *tx)
-        .await?;
+            )
+            .fetch_scalar_one()
+            .await?;
         insert_event_at(&mut tx, event, position).await?;
         super::room_events::record_state_after(&mut tx, event.event_id, state_group).await?;
         tx.commit().await?;

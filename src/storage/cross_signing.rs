@@ -29,14 +29,14 @@ impl Database {
         key_type: &str,
         key_json: &str,
     ) -> Result<(), StorageError> {
-        sqlx::query(
+        self.write_query(
             "INSERT INTO e2e_cross_signing_keys (user_id, key_type, key_json) VALUES ($1, $2, $3) \
              ON CONFLICT (user_id, key_type) DO UPDATE SET key_json = excluded.key_json",
         )
         .bind(user_id)
         .bind(key_type)
         .bind(key_json)
-        .execute(&self.write)
+        .execute()
         .await?;
         Ok(())
     }
@@ -61,9 +61,9 @@ impl Database {
         &self,
         signatures: &[KeySignature],
     ) -> Result<(), StorageError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         for signature in signatures {
-            sqlx::query(
+            tx.query(
                 "INSERT INTO e2e_key_signatures (target_user_id, target_key_id, signer_user_id, \
                    signer_key_id, signature) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (target_user_id, target_key_id, signer_user_id, signer_key_id) \
@@ -74,7 +74,7 @@ impl Database {
             .bind(&signature.signer_user_id)
             .bind(&signature.signer_key_id)
             .bind(&signature.signature)
-            .execute(&mut *tx)
+            .execute()
             .await?;
         }
         tx.commit().await?;

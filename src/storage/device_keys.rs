@@ -48,25 +48,24 @@ impl Database {
         device_id: &str,
         key_json: &str,
     ) -> Result<bool, StorageError> {
-        let mut tx = self.write.begin().await?;
-        let old: Option<String> = sqlx::query_scalar(
-            "SELECT key_json FROM e2e_device_keys WHERE user_id = $1 AND device_id = $2",
-        )
-        .bind(user_id)
-        .bind(device_id)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let mut tx = self.begin_write().await?;
+        let old: Option<String> = tx
+            .query("SELECT key_json FROM e2e_device_keys WHERE user_id = $1 AND device_id = $2")
+            .bind(user_id)
+            .bind(device_id)
+            .fetch_scalar()
+            .await?;
         if old.as_deref() == Some(key_json) {
             return Ok(false);
         }
-        sqlx::query(
+        tx.query(
             "INSERT INTO e2e_device_keys (user_id, device_id, key_json) VALUES ($1, $2, $3) \
              ON CONFLICT (user_id, device_id) DO UPDATE SET key_json = excluded.key_json",
         )
         .bind(user_id)
         .bind(device_id)
         .bind(key_json)
-        .execute(&mut *tx)
+        .execute()
         .await?;
         tx.commit().await?;
         Ok(true)
@@ -80,18 +79,19 @@ impl Database {
         device_id: &str,
         keys: &[NewKey],
     ) -> Result<(), StorageError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         for key in keys {
-            let old: Option<String> = sqlx::query_scalar(
-                "SELECT key_json FROM e2e_one_time_keys \
+            let old: Option<String> = tx
+                .query(
+                    "SELECT key_json FROM e2e_one_time_keys \
                  WHERE user_id = $1 AND device_id = $2 AND algorithm = $3 AND key_id = $4",
-            )
-            .bind(user_id)
-            .bind(device_id)
-            .bind(&key.algorithm)
-            .bind(&key.key_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+                )
+                .bind(user_id)
+                .bind(device_id)
+                .bind(&key.algorithm)
+                .bind(&key.key_id)
+                .fetch_scalar()
+                .await?;
             match old {
                 Some(old) if old == key.json => continue,
                 Some(_) => {
@@ -102,7 +102,7 @@ impl Database {
                 }
                 None => {}
             }
-            sqlx::query(
+            tx.query(
                 "INSERT INTO e2e_one_time_keys (user_id, device_id, algorithm, key_id, key_json) \
                  VALUES ($1, $2, $3, $4, $5)",
             )
@@ -111,7 +111,7 @@ impl Database {
             .bind(&key.algorithm)
             .bind(&key.key_id)
             .bind(&key.json)
-            .execute(&mut *tx)
+            .execute()
             .await?;
         }
         tx.commit().await?;
@@ -126,7 +126,7 @@ impl Database {
         device_id: &str,
         key: &NewKey,
     ) -> Result<(), StorageError> {
-        sqlx::query(
+        self.write_query(
             "INSERT INTO e2e_fallback_keys (user_id, device_id, algorithm, key_id, key_json, used) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id, device_id, algorithm) \
              DO UPDATE SET key_id = excluded.key_id, key_json = excluded.key_json, \
@@ -140,7 +140,7 @@ impl Database {
         .bind(&key.key_id)
         .bind(&key.json)
         .bind(false)
-        .execute(&self.write)
+        .execute()
         .await?;
         Ok(())
     }
@@ -216,35 +216,37 @@ impl Database {
         device_id: &str,
         algorithm: &str,
     ) -> Result<Option<ClaimedKey>, StorageError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         // On PostgreSQL two concurrent claims can pick the same lowest key; the one that loses
         // deletes nothing and tries the next key instead of falling back early.
         let mut one_time = None;
         for _ in 0..3 {
-            one_time = sqlx::query(
-                "DELETE FROM e2e_one_time_keys WHERE user_id = $1 AND device_id = $2 \
+            one_time = tx
+                .query(
+                    "DELETE FROM e2e_one_time_keys WHERE user_id = $1 AND device_id = $2 \
                    AND algorithm = $3 AND key_id = (SELECT MIN(key_id) FROM e2e_one_time_keys \
                      WHERE user_id = $1 AND device_id = $2 AND algorithm = $3) \
                    AND EXISTS (SELECT 1 FROM devices WHERE user_id = $1 AND device_id = $2) \
                  RETURNING key_id, key_json",
-            )
-            .bind(user_id)
-            .bind(device_id)
-            .bind(algorithm)
-            .fetch_optional(&mut *tx)
-            .await?;
+                )
+                .bind(user_id)
+                .bind(device_id)
+                .bind(algorithm)
+                .fetch_optional()
+                .await?;
             if one_time.is_some() {
                 break;
             }
-            let left: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM e2e_one_time_keys \
+            let left: i64 = tx
+                .query(
+                    "SELECT COUNT(*) FROM e2e_one_time_keys \
                  WHERE user_id = $1 AND device_id = $2 AND algorithm = $3",
-            )
-            .bind(user_id)
-            .bind(device_id)
-            .bind(algorithm)
-            .fetch_one(&mut *tx)
-            .await?;
+                )
+                .bind(user_id)
+                .bind(device_id)
+                .bind(algorithm)
+                .fetch_scalar_one()
+                .await?;
             if left == 0 {
                 break;
             }
@@ -252,7 +254,7 @@ impl Database {
         let row = match one_time {
             Some(row) => Some(row),
             None => {
-                sqlx::query(
+                tx.query(
                     "UPDATE e2e_fallback_keys SET used = $4 \
                      WHERE user_id = $1 AND device_id = $2 AND algorithm = $3 \
                        AND EXISTS (SELECT 1 FROM devices WHERE user_id = $1 AND device_id = $2) \
@@ -262,7 +264,7 @@ impl Database {
                 .bind(device_id)
                 .bind(algorithm)
                 .bind(true)
-                .fetch_optional(&mut *tx)
+                .fetch_optional()
                 .await?
             }
         };
@@ -305,14 +307,14 @@ impl Database {
 
     /// Deletes the keys of the user's devices that no longer exist.
     pub async fn delete_orphan_keys(&self, user_id: &str) -> Result<(), StorageError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         for table in ["e2e_device_keys", "e2e_one_time_keys", "e2e_fallback_keys"] {
-            sqlx::query(&format!(
+            tx.query(&format!(
                 "DELETE FROM {table} WHERE user_id = $1 AND device_id NOT IN \
                  (SELECT device_id FROM devices WHERE user_id = $1)"
             ))
             .bind(user_id)
-            .execute(&mut *tx)
+            .execute()
             .await?;
         }
         tx.commit().await?;

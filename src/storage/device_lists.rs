@@ -27,25 +27,26 @@ impl Database {
         &self,
         user_id: &str,
     ) -> Result<DeviceListChange, StorageError> {
-        let mut tx = self.write.begin().await?;
-        let stream_id: i64 = sqlx::query_scalar(
-            "UPDATE streams SET position = position + 1 WHERE stream_name = 'device_lists' \
+        let mut tx = self.begin_write().await?;
+        let stream_id: i64 = tx
+            .query(
+                "UPDATE streams SET position = position + 1 WHERE stream_name = 'device_lists' \
              RETURNING position",
-        )
-        .fetch_one(&mut *tx)
-        .await?;
-        let prev_id: Option<i64> =
-            sqlx::query_scalar("SELECT stream_id FROM device_list_changes WHERE user_id = $1")
-                .bind(user_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        sqlx::query(
+            )
+            .fetch_scalar_one()
+            .await?;
+        let prev_id: Option<i64> = tx
+            .query("SELECT stream_id FROM device_list_changes WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_scalar()
+            .await?;
+        tx.query(
             "INSERT INTO device_list_changes (user_id, stream_id) VALUES ($1, $2) \
              ON CONFLICT (user_id) DO UPDATE SET stream_id = excluded.stream_id",
         )
         .bind(user_id)
         .bind(stream_id)
-        .execute(&mut *tx)
+        .execute()
         .await?;
         tx.commit().await?;
         Ok(DeviceListChange { stream_id, prev_id })

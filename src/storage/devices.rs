@@ -49,7 +49,7 @@ impl Database {
         display_name: Option<&str>,
         created_ts: i64,
     ) -> Result<(), StorageError> {
-        sqlx::query(
+        self.write_query(
             "INSERT INTO devices (user_id, device_id, display_name, created_ts) \
              VALUES ($1, $2, $3, $4)",
         )
@@ -57,7 +57,7 @@ impl Database {
         .bind(device_id)
         .bind(display_name)
         .bind(created_ts)
-        .execute(&self.write)
+        .execute()
         .await?;
         Ok(())
     }
@@ -98,15 +98,16 @@ impl Database {
         device_id: &str,
         display_name: Option<&str>,
     ) -> Result<(), StorageError> {
-        let result = sqlx::query(
-            "UPDATE devices SET display_name = $1 WHERE user_id = $2 AND device_id = $3",
-        )
-        .bind(display_name)
-        .bind(user_id)
-        .bind(device_id)
-        .execute(&self.write)
-        .await?;
-        found(result.rows_affected(), device_id)
+        let result = self
+            .write_query(
+                "UPDATE devices SET display_name = $1 WHERE user_id = $2 AND device_id = $3",
+            )
+            .bind(display_name)
+            .bind(user_id)
+            .bind(device_id)
+            .execute()
+            .await?;
+        found(result, device_id)
     }
 
     /// Records that the device made a request at `ts` from `ip`.
@@ -117,23 +118,24 @@ impl Database {
         ts: i64,
         ip: Option<&str>,
     ) -> Result<(), StorageError> {
-        let result = sqlx::query(
-            "UPDATE devices SET last_seen_ts = $1, last_seen_ip = $2 \
+        let result = self
+            .write_query(
+                "UPDATE devices SET last_seen_ts = $1, last_seen_ip = $2 \
              WHERE user_id = $3 AND device_id = $4",
-        )
-        .bind(ts)
-        .bind(ip)
-        .bind(user_id)
-        .bind(device_id)
-        .execute(&self.write)
-        .await?;
-        found(result.rows_affected(), device_id)
+            )
+            .bind(ts)
+            .bind(ip)
+            .bind(user_id)
+            .bind(device_id)
+            .execute()
+            .await?;
+        found(result, device_id)
     }
 
     /// Deletes a device and, in the same transaction, its access and refresh tokens.
     /// [`StorageError::NotFound`] if the user has no such device.
     pub async fn delete_device(&self, user_id: &str, device_id: &str) -> Result<(), StorageError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let deleted = delete_device_rows(&mut tx, user_id, device_id).await?;
         found(u64::from(deleted), device_id)?;
         tx.commit().await?;

@@ -25,7 +25,7 @@ impl Database {
         creator: &str,
         created_ts: i64,
     ) -> Result<(), StorageError> {
-        sqlx::query(
+        self.write_query(
             "INSERT INTO room_aliases (room_alias, room_id, creator, created_ts) \
              VALUES ($1, $2, $3, $4)",
         )
@@ -33,7 +33,7 @@ impl Database {
         .bind(room_id)
         .bind(creator)
         .bind(created_ts)
-        .execute(&self.write)
+        .execute()
         .await?;
         Ok(())
     }
@@ -62,11 +62,12 @@ impl Database {
 
     /// Deletes an alias; whether it existed.
     pub async fn delete_room_alias(&self, room_alias: &str) -> Result<bool, StorageError> {
-        let result = sqlx::query("DELETE FROM room_aliases WHERE room_alias = $1")
+        let result = self
+            .write_query("DELETE FROM room_aliases WHERE room_alias = $1")
             .bind(room_alias)
-            .execute(&self.write)
+            .execute()
             .await?;
-        Ok(result.rows_affected() > 0)
+        Ok(result > 0)
     }
 
     /// The local aliases of a room, sorted.
@@ -86,10 +87,10 @@ impl Database {
         to: &str,
     ) -> Result<Vec<String>, StorageError> {
         let aliases = self.room_aliases(from).await?;
-        sqlx::query("UPDATE room_aliases SET room_id = $1 WHERE room_id = $2")
+        self.write_query("UPDATE room_aliases SET room_id = $1 WHERE room_id = $2")
             .bind(to)
             .bind(from)
-            .execute(&self.write)
+            .execute()
             .await?;
         Ok(aliases)
     }
@@ -102,18 +103,18 @@ impl Database {
         now: i64,
     ) -> Result<(), StorageError> {
         if published {
-            sqlx::query(
+            self.write_query(
                 "INSERT INTO published_rooms (room_id, published_ts) VALUES ($1, $2) \
                  ON CONFLICT (room_id) DO NOTHING",
             )
             .bind(room_id)
             .bind(now)
-            .execute(&self.write)
+            .execute()
             .await?;
         } else {
-            sqlx::query("DELETE FROM published_rooms WHERE room_id = $1")
+            self.write_query("DELETE FROM published_rooms WHERE room_id = $1")
                 .bind(room_id)
-                .execute(&self.write)
+                .execute()
                 .await?;
         }
         Ok(())

@@ -6,10 +6,8 @@
 //! reader that has seen position `n` has seen every position below it.
 
 use super::read::Columns;
-use sqlx::any::AnyArguments;
-use sqlx::query::Query;
-use sqlx::Any;
-use sqlx::AnyConnection;
+use super::statement::Statement;
+use super::write::Tx;
 
 use super::{Database, Dialect, StorageError};
 
@@ -106,7 +104,7 @@ impl Database {
         &self,
         event: &NewEvent<'_>,
     ) -> Result<StreamPosition, StorageError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let position = insert_event(&mut tx, event).await?;
         tx.commit().await?;
         Ok(position)
@@ -192,21 +190,22 @@ impl Database {
 
 /// [`Database::persist_event`] inside the caller's transaction.
 pub(super) async fn insert_event(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     event: &NewEvent<'_>,
 ) -> Result<StreamPosition, StorageError> {
-    let position: i64 = sqlx::query_scalar(
-        "UPDATE streams SET position = position + 1 WHERE stream_name = 'events' \
+    let position: i64 = conn
+        .query(
+            "UPDATE streams SET position = position + 1 WHERE stream_name = 'events' \
          RETURNING position",
-    )
-    .fetch_one(&mut *conn)
-    .await?;
+        )
+        .fetch_scalar_one()
+        .await?;
     insert_event_at(conn, event, position).await
 }
 
 /// Inserts `event` at stream `position` (allocated by the caller).
 pub(super) async fn insert_event_at(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     event: &NewEvent<'_>,
     position: i64,
 ) -> Result<StreamPosition, StorageError> {
@@ -214,8 +213,8 @@ pub(super) async fn insert_event_at(
         "INSERT INTO events ({EVENT_COLUMNS}) VALUES {}",
         Dialect::values_rows(1, EVENT_COLUMN_COUNT)
     );
-    bind_event(sqlx::query(&sql), event, position)
-        .execute(&mut *conn)
+    bind_event(conn.query(&sql), event, position)
+        .execute()
         .await?;
     Ok(StreamPosition(position))
 }
@@ -224,11 +223,11 @@ pub(super) async fn insert_event_at(
 pub(super) const EVENT_COLUMN_COUNT: usize = 11;
 
 /// Binds the [`EVENT_COLUMNS`] of `event` at stream `position` (one row of an insert).
-pub(super) fn bind_event<'q>(
-    query: Query<'q, Any, AnyArguments<'q>>,
-    event: &NewEvent<'q>,
+pub(super) fn bind_event<'q, 't>(
+    query: Statement<'q, 't>,
+    event: &NewEvent<'_>,
     position: i64,
-) -> Query<'q, Any, AnyArguments<'q>> {
+) -> Statement<'q, 't> {
     query
         .bind(position)
         .bind(event.event_id)

@@ -77,9 +77,9 @@ impl Database {
         if destinations.is_empty() {
             return Ok(());
         }
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         for destination in destinations {
-            sqlx::query(
+            tx.query(
                 "INSERT INTO federation_outbox (destination, kind, json, created_ts) \
                  VALUES ($1, $2, $3, $4)",
             )
@@ -87,7 +87,7 @@ impl Database {
             .bind(kind.as_str())
             .bind(json)
             .bind(now_ts)
-            .execute(&mut *tx)
+            .execute()
             .await?;
         }
         tx.commit().await?;
@@ -105,14 +105,15 @@ impl Database {
         max_edus: usize,
         now_ts: i64,
     ) -> Result<Option<OutgoingTransaction>, StorageError> {
-        let mut tx = self.write.begin().await?;
-        let started = sqlx::query(
-            "SELECT id, kind, json, txn_id FROM federation_outbox \
+        let mut tx = self.begin_write().await?;
+        let started = tx
+            .query(
+                "SELECT id, kind, json, txn_id FROM federation_outbox \
              WHERE destination = $1 AND txn_id IS NOT NULL ORDER BY id",
-        )
-        .bind(destination)
-        .fetch_all(&mut *tx)
-        .await?;
+            )
+            .bind(destination)
+            .fetch_all()
+            .await?;
         if let Some(first) = started.first() {
             let txn_id: String = first.column("txn_id")?;
             let mut transaction = OutgoingTransaction {
@@ -135,14 +136,15 @@ impl Database {
                  WHERE destination = $1 AND kind = '{kind}' ORDER BY id LIMIT {max}"
             )
         };
-        let mut rows = sqlx::query(&limit("pdu", max_pdus))
+        let mut rows = tx
+            .query(&limit("pdu", max_pdus))
             .bind(destination)
-            .fetch_all(&mut *tx)
+            .fetch_all()
             .await?;
         rows.extend(
-            sqlx::query(&limit("edu", max_edus))
+            tx.query(&limit("edu", max_edus))
                 .bind(destination)
-                .fetch_all(&mut *tx)
+                .fetch_all()
                 .await?,
         );
         let mut ids = rows
@@ -168,11 +170,11 @@ impl Database {
                 "UPDATE federation_outbox SET txn_id = $1 WHERE id IN ({})",
                 super::Dialect::in_list(2, chunk.len())
             );
-            let mut query = sqlx::query(&sql).bind(&txn_id);
+            let mut query = tx.query(&sql).bind(&txn_id);
             for id in chunk {
                 query = query.bind(id);
             }
-            query.execute(&mut *tx).await?;
+            query.execute().await?;
         }
         tx.commit().await?;
         Ok(Some(transaction))
@@ -186,13 +188,13 @@ impl Database {
         txn_id: &str,
         now_ts: i64,
     ) -> Result<(), StorageError> {
-        let mut tx = self.write.begin().await?;
-        sqlx::query("DELETE FROM federation_outbox WHERE destination = $1 AND txn_id = $2")
+        let mut tx = self.begin_write().await?;
+        tx.query("DELETE FROM federation_outbox WHERE destination = $1 AND txn_id = $2")
             .bind(destination)
             .bind(txn_id)
-            .execute(&mut *tx)
+            .execute()
             .await?;
-        sqlx::query(
+        tx.query(
             "INSERT INTO federation_destinations (destination, failures, retry_at_ts, \
                last_success_ts) VALUES ($1, 0, NULL, $2) \
              ON CONFLICT (destination) DO UPDATE SET failures = 0, retry_at_ts = NULL, \
@@ -200,7 +202,7 @@ impl Database {
         )
         .bind(destination)
         .bind(now_ts)
-        .execute(&mut *tx)
+        .execute()
         .await?;
         tx.commit().await?;
         Ok(())
@@ -213,7 +215,7 @@ impl Database {
         failures: i64,
         retry_at_ts: i64,
     ) -> Result<(), StorageError> {
-        sqlx::query(
+        self.write_query(
             "INSERT INTO federation_destinations (destination, failures, retry_at_ts) \
              VALUES ($1, $2, $3) \
              ON CONFLICT (destination) DO UPDATE SET failures = excluded.failures, \
@@ -222,7 +224,7 @@ impl Database {
         .bind(destination)
         .bind(failures)
         .bind(retry_at_ts)
-        .execute(&self.write)
+        .execute()
         .await?;
         Ok(())
     }
@@ -230,14 +232,15 @@ impl Database {
     /// Ends a destination's backoff (it contacted us, so it is up again), keeping its history.
     /// Whether it was backing off.
     pub async fn clear_destination_backoff(&self, destination: &str) -> Result<bool, StorageError> {
-        let cleared = sqlx::query(
-            "UPDATE federation_destinations SET failures = 0, retry_at_ts = NULL \
+        let cleared = self
+            .write_query(
+                "UPDATE federation_destinations SET failures = 0, retry_at_ts = NULL \
              WHERE destination = $1 AND retry_at_ts IS NOT NULL",
-        )
-        .bind(destination)
-        .execute(&self.write)
-        .await?;
-        Ok(cleared.rows_affected() > 0)
+            )
+            .bind(destination)
+            .execute()
+            .await?;
+        Ok(cleared > 0)
     }
 
     /// The destination's retry state (the default for a destination never tried).
@@ -275,11 +278,11 @@ impl Database {
 
     /// Whether anything is queued for `destination`.
     pub async fn has_outgoing(&self, destination: &str) -> Result<bool, StorageError> {
-        let id: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM federation_outbox WHERE destination = $1 LIMIT 1")
-                .bind(destination)
-                .fetch_optional(&self.write)
-                .await?;
+        let id: Option<i64> = self
+            .write_query("SELECT id FROM federation_outbox WHERE destination = $1 LIMIT 1")
+            .bind(destination)
+            .fetch_scalar()
+            .await?;
         Ok(id.is_some())
     }
 
@@ -289,14 +292,14 @@ impl Database {
         origin: &str,
         txn_id: &str,
     ) -> Result<Option<String>, StorageError> {
-        Ok(sqlx::query_scalar(
+        self.write_query(
             "SELECT response_json FROM federation_inbound_transactions \
              WHERE origin = $1 AND txn_id = $2",
         )
         .bind(origin)
         .bind(txn_id)
-        .fetch_optional(&self.write)
-        .await?)
+        .fetch_scalar()
+        .await
     }
 
     /// Records the response to `origin`'s transaction `txn_id` (the first one stays).
@@ -307,7 +310,7 @@ impl Database {
         response_json: &str,
         now_ts: i64,
     ) -> Result<(), StorageError> {
-        sqlx::query(
+        self.write_query(
             "INSERT INTO federation_inbound_transactions (origin, txn_id, response_json, \
                received_ts) VALUES ($1, $2, $3, $4) ON CONFLICT (origin, txn_id) DO NOTHING",
         )
@@ -315,7 +318,7 @@ impl Database {
         .bind(txn_id)
         .bind(response_json)
         .bind(now_ts)
-        .execute(&self.write)
+        .execute()
         .await?;
         Ok(())
     }
@@ -348,7 +351,7 @@ impl Database {
 /// Adds a queued row's JSON to the transaction's PDUs or EDUs, by its kind.
 fn push_item(
     transaction: &mut OutgoingTransaction,
-    row: &sqlx::any::AnyRow,
+    row: &impl Columns,
 ) -> Result<(), StorageError> {
     let kind: String = row.column("kind")?;
     let json: String = row.column("json")?;

@@ -13,14 +13,14 @@ impl Database {
         room_id: &str,
         event_id: &str,
     ) -> Result<(), StorageError> {
-        sqlx::query(
+        self.write_query(
             "INSERT INTO room_forgotten (user_id, room_id, event_id) VALUES ($1, $2, $3) \
              ON CONFLICT (user_id, room_id) DO UPDATE SET event_id = excluded.event_id",
         )
         .bind(user_id)
         .bind(room_id)
         .bind(event_id)
-        .execute(&self.write)
+        .execute()
         .await?;
         Ok(())
     }

@@ -16,12 +16,12 @@ impl Database {
         membership: &str,
         stripped_state: Option<&str>,
     ) -> Result<(), StorageError> {
-        let mut tx = self.write.begin().await?;
-        let known: Option<String> =
-            sqlx::query_scalar("SELECT event_id FROM events WHERE event_id = $1")
-                .bind(event.event_id)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let mut tx = self.begin_write().await?;
+        let known: Option<String> = tx
+            .query("SELECT event_id FROM events WHERE event_id = $1")
+            .bind(event.event_id)
+            .fetch_scalar()
+            .await?;
         if known.is_none() {
             let outlier = NewEvent {
                 outlier: true,
@@ -31,14 +31,14 @@ impl Database {
         }
         super::room_events::upsert_membership(&mut tx, event, user_id, membership).await?;
         if let Some(stripped_state) = stripped_state {
-            sqlx::query(
+            tx.query(
                 "INSERT INTO invite_states (event_id, room_id, stripped_state) \
                  VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING",
             )
             .bind(event.event_id)
             .bind(event.room_id)
             .bind(stripped_state)
-            .execute(&mut *tx)
+            .execute()
             .await?;
         }
         tx.commit().await?;

@@ -1,13 +1,15 @@
 //! Connecting: the writer model, the SQLite pragmas and the embedded migrations.
 //!
-//! The backend choice is `sqlx::Any`, so the repository code is written once. The few rows that
-//! decode differently (booleans) go through [`super::row`].
+//! The repository code is written once for both backends, as statements of `statement.rs`:
+//! on PostgreSQL they run through `sqlx::Any`; on a SQLite file they run on the calling thread
+//! through connections of our own (`read.rs`, `write.rs`), on `:memory:` through sqlx again.
 //!
 //! Writer model:
-//! - SQLite: a dedicated **write pool of exactly one connection** and a separate read pool whose
-//!   connections are `query_only`. Every write goes through the single writer, so writers queue in
-//!   the pool (in process, FIFO) instead of fighting over the file lock: "database is locked"
-//!   cannot happen between our own connections. WAL lets the readers run while the writer writes.
+//! - SQLite: a dedicated sqlx **write pool of exactly one connection**; taking it is the write
+//!   lock (`write.rs` runs its transaction on its own connection while holding it), so writers
+//!   queue in the pool (in process, FIFO) instead of fighting over the file lock: "database is
+//!   locked" cannot happen between our own connections. Reads run on `query_only` connections
+//!   (`read.rs`); WAL lets them run while the writer writes.
 //! - PostgreSQL: one pool, used for reads and writes; the database serialises what must be
 //!   serialised (row locks, see `events.rs` for the stream position).
 
@@ -17,6 +19,10 @@ use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Executor};
 
+use std::sync::Arc;
+
+use super::read::Readers;
+use super::write::Writer;
 use super::{Database, Dialect, StorageError};
 
 /// The SQLite schema, embedded at compile time.
@@ -24,8 +30,6 @@ pub(crate) static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlit
 /// The PostgreSQL schema, embedded at compile time; same versions as [`SQLITE_MIGRATOR`].
 pub(crate) static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// Read connections for SQLite (the writer is one more).
-const SQLITE_READERS: u32 = 4;
 /// Connections for PostgreSQL (reads and writes share them).
 const POSTGRES_CONNECTIONS: u32 = 10;
 /// How long a queued writer waits for the single SQLite write connection.
@@ -47,14 +51,6 @@ const SQLITE_WRITER_PRAGMAS: &[&str] = &[
     "PRAGMA synchronous = NORMAL",
     "PRAGMA busy_timeout = 5000",
     "PRAGMA foreign_keys = ON",
-];
-
-/// Pragmas of the SQLite read connections: `query_only` makes any write through a reader an
-/// error, which keeps the one-writer rule honest.
-const SQLITE_READER_PRAGMAS: &[&str] = &[
-    "PRAGMA busy_timeout = 5000",
-    "PRAGMA foreign_keys = ON",
-    "PRAGMA query_only = ON",
 ];
 
 impl Database {
@@ -97,6 +93,8 @@ async fn connect_sqlite(url: &str) -> Result<Database, StorageError> {
     let writer = with_pragmas(AnyPoolOptions::new(), SQLITE_WRITER_PRAGMAS)
         .max_connections(1)
         .min_connections(1)
+        // Taking the writer is the write lock (`write.rs`): no round trip to check it first.
+        .test_before_acquire(false)
         .acquire_timeout(SQLITE_WRITE_QUEUE_TIMEOUT);
     if is_memory(&url) {
         // Every connection to `:memory:` is a database of its own: keep exactly one, forever,
@@ -112,20 +110,25 @@ async fn connect_sqlite(url: &str) -> Result<Database, StorageError> {
             write,
             state_cache: Default::default(),
             direct: None,
+            writer: None,
         });
     }
     // The writer connects first so that WAL mode is on before any reader opens the file.
     let write = writer.connect(&url).await?;
-    let read = with_pragmas(AnyPoolOptions::new(), SQLITE_READER_PRAGMAS)
-        .max_connections(SQLITE_READERS)
-        .connect(&url)
-        .await?;
+    let direct = Readers::for_url(&url);
+    let writer = match &direct {
+        Some(readers) => Some(Arc::new(Writer::open(readers.path())?)),
+        None => None,
+    };
     Ok(Database {
         dialect: Dialect::Sqlite,
-        read,
+        // Reads and write transactions of a file run on the connections of `read.rs` and
+        // `write.rs`; sqlx's writer is the write lock and runs the migrations.
+        read: write.clone(),
         write,
         state_cache: Default::default(),
-        direct: super::read::Readers::for_url(&url).map(std::sync::Arc::new),
+        direct: direct.map(Arc::new),
+        writer,
     })
 }
 
@@ -140,6 +143,7 @@ async fn connect_postgres(url: &str) -> Result<Database, StorageError> {
         write: pool,
         state_cache: Default::default(),
         direct: None,
+        writer: None,
     })
 }
 

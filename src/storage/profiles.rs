@@ -60,15 +60,16 @@ impl Database {
         value: Option<&str>,
     ) -> Result<(), StorageError> {
         // `column` is one of two constants, never client input.
-        let result = sqlx::query(&format!(
-            "INSERT INTO profiles (user_id, {column}) \
+        let result = self
+            .write_query(&format!(
+                "INSERT INTO profiles (user_id, {column}) \
              SELECT user_id, $2 FROM users WHERE user_id = $1 \
              ON CONFLICT (user_id) DO UPDATE SET {column} = excluded.{column}"
-        ))
-        .bind(user_id)
-        .bind(value)
-        .execute(&self.write)
-        .await?;
-        found(result.rows_affected(), user_id)
+            ))
+            .bind(user_id)
+            .bind(value)
+            .execute()
+            .await?;
+        found(result, user_id)
     }
 }

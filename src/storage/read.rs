@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use rusqlite::types::{ToSqlOutput, Value, ValueRef};
-use rusqlite::{Connection, OpenFlags, ToSql};
+use rusqlite::{CachedStatement, Connection, OpenFlags, ToSql};
 use sqlx::any::AnyRow;
 use sqlx::Row as _;
 
@@ -54,6 +54,11 @@ impl Readers {
         })
     }
 
+    /// The SQLite file.
+    pub(crate) fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
     fn open(&self) -> Result<Connection, StorageError> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(&self.path, flags).map_err(backend)?;
@@ -63,7 +68,7 @@ impl Readers {
     }
 
     /// Runs `sql` with `params` on an idle connection and returns its rows.
-    fn run(&self, sql: &str, params: &[Param]) -> Result<Vec<DirectRow>, StorageError> {
+    pub(super) fn run(&self, sql: &str, params: &[Param]) -> Result<Vec<DirectRow>, StorageError> {
         let taken = self.idle.lock().expect("readers lock").pop();
         let conn = match taken {
             Some(conn) => conn,
@@ -78,25 +83,28 @@ impl Readers {
     }
 }
 
-fn backend(error: rusqlite::Error) -> StorageError {
-    StorageError::Backend(error.to_string())
+/// Our error for a SQLite one: a unique or primary key violation is a
+/// [`StorageError::Conflict`], as `From<sqlx::Error>` makes it.
+pub(super) fn backend(error: rusqlite::Error) -> StorageError {
+    match &error {
+        rusqlite::Error::SqliteFailure(failure, message)
+            if failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                || failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
+        {
+            StorageError::Conflict(message.clone().unwrap_or_else(|| error.to_string()))
+        }
+        _ => StorageError::Backend(error.to_string()),
+    }
 }
 
-/// Prepares (or takes from the cache) `sql`, binds `params` the way sqlx does for SQLite (`$N`
-/// and `?N` name the N-th parameter; anything else is positional) and reads every row.
-fn query(conn: &Connection, sql: &str, params: &[Param]) -> rusqlite::Result<Vec<DirectRow>> {
+/// Prepares (or takes from the cache) `sql`, binds `params` and reads every row.
+pub(super) fn query(
+    conn: &Connection,
+    sql: &str,
+    params: &[Param],
+) -> rusqlite::Result<Vec<DirectRow>> {
     let mut statement = conn.prepare_cached(sql)?;
-    for index in 1..=statement.parameter_count() {
-        let number = statement
-            .parameter_name(index)
-            .and_then(|name| name.get(1..))
-            .and_then(|digits| digits.parse::<usize>().ok())
-            .unwrap_or(index);
-        let param = params
-            .get(number.wrapping_sub(1))
-            .ok_or(rusqlite::Error::InvalidParameterCount(number, params.len()))?;
-        statement.raw_bind_parameter(index, param)?;
-    }
+    bind(&mut statement, params)?;
     let columns: Arc<[Box<str>]> = statement
         .column_names()
         .into_iter()
@@ -117,6 +125,30 @@ fn query(conn: &Connection, sql: &str, params: &[Param]) -> rusqlite::Result<Vec
     Ok(out)
 }
 
+/// Runs a statement that returns no rows; how many rows it changed.
+pub(super) fn execute(conn: &Connection, sql: &str, params: &[Param]) -> rusqlite::Result<u64> {
+    let mut statement = conn.prepare_cached(sql)?;
+    bind(&mut statement, params)?;
+    Ok(statement.raw_execute()? as u64)
+}
+
+/// Binds `params` the way sqlx does for SQLite: `$N` and `?N` name the N-th parameter, anything
+/// else is positional.
+fn bind(statement: &mut CachedStatement<'_>, params: &[Param]) -> rusqlite::Result<()> {
+    for index in 1..=statement.parameter_count() {
+        let number = statement
+            .parameter_name(index)
+            .and_then(|name| name.get(1..))
+            .and_then(|digits| digits.parse::<usize>().ok())
+            .unwrap_or(index);
+        let param = params
+            .get(number.wrapping_sub(1))
+            .ok_or(rusqlite::Error::InvalidParameterCount(number, params.len()))?;
+        statement.raw_bind_parameter(index, param)?;
+    }
+    Ok(())
+}
+
 /// A bound parameter.
 #[derive(Clone, Debug)]
 pub(crate) enum Param {
@@ -124,6 +156,10 @@ pub(crate) enum Param {
     Text(String),
     /// `BOOLEAN` in PostgreSQL, `INTEGER` 0/1 in SQLite.
     Bool(bool),
+    /// `NULL` of a text column (PostgreSQL types its parameters).
+    NullText,
+    /// `NULL` of an integer column.
+    NullInt,
 }
 
 impl ToSql for Param {
@@ -132,6 +168,7 @@ impl ToSql for Param {
             Param::Int(value) => ToSqlOutput::Borrowed(ValueRef::Integer(*value)),
             Param::Text(value) => ToSqlOutput::Borrowed(ValueRef::Text(value.as_bytes())),
             Param::Bool(value) => ToSqlOutput::Owned(Value::Integer(i64::from(*value))),
+            Param::NullText | Param::NullInt => ToSqlOutput::Borrowed(ValueRef::Null),
         })
     }
 }
@@ -160,83 +197,68 @@ impl From<String> for Param {
     }
 }
 
+impl From<&i64> for Param {
+    fn from(value: &i64) -> Self {
+        Param::Int(*value)
+    }
+}
+
+impl From<Option<i64>> for Param {
+    fn from(value: Option<i64>) -> Self {
+        value.map_or(Param::NullInt, Param::Int)
+    }
+}
+
+impl From<Option<&str>> for Param {
+    fn from(value: Option<&str>) -> Self {
+        value.map_or(Param::NullText, Param::from)
+    }
+}
+
+impl From<Option<String>> for Param {
+    fn from(value: Option<String>) -> Self {
+        value.map_or(Param::NullText, Param::Text)
+    }
+}
+
 impl From<&String> for Param {
     fn from(value: &String) -> Self {
         Param::Text(value.clone())
     }
 }
 
-/// A read statement being built: `db.read_query(sql).bind(a).bind(b).fetch_all().await`.
-pub(crate) struct Read<'a> {
-    db: &'a Database,
-    sql: &'a str,
-    params: Vec<Param>,
-}
-
 impl Database {
-    /// Starts a read of the hot paths (see the module documentation).
-    pub(crate) fn read_query<'a>(&'a self, sql: &'a str) -> Read<'a> {
-        Read {
-            db: self,
-            sql,
-            params: Vec::new(),
-        }
-    }
-}
-
-impl Read<'_> {
-    /// Binds the next parameter (`$1`, `$2`, … in order).
-    pub(crate) fn bind(mut self, param: impl Into<Param>) -> Self {
-        self.params.push(param.into());
-        self
-    }
-
-    /// Every row.
-    pub(crate) async fn fetch_all(self) -> Result<Vec<Row>, StorageError> {
-        if let Some(readers) = &self.db.direct {
-            let rows = readers.run(self.sql, &self.params)?;
+    /// Runs a read: directly on a SQLite file, through sqlx's read pool otherwise.
+    pub(super) async fn read_rows(
+        &self,
+        sql: &str,
+        params: Vec<Param>,
+    ) -> Result<Vec<Row>, StorageError> {
+        if let Some(readers) = &self.direct {
+            let rows = readers.run(sql, &params)?;
             return Ok(rows.into_iter().map(Row::Direct).collect());
         }
-        let mut query = sqlx::query(self.sql);
-        for param in self.params {
-            query = match param {
-                Param::Int(value) => query.bind(value),
-                Param::Text(value) => query.bind(value),
-                Param::Bool(value) => query.bind(value),
-            };
-        }
-        let rows = query.fetch_all(&self.db.read).await?;
+        let rows = sqlx_query(sql, params).fetch_all(&self.read).await?;
         Ok(rows.into_iter().map(Row::Any).collect())
     }
+}
 
-    /// The first row, if any (the statement should say `LIMIT 1` where more could match).
-    pub(crate) async fn fetch_optional(self) -> Result<Option<Row>, StorageError> {
-        Ok(self.fetch_all().await?.into_iter().next())
+/// The sqlx statement of `sql` with `params` bound.
+pub(super) fn sqlx_query(
+    sql: &str,
+    params: Vec<Param>,
+) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+    let mut query = sqlx::query(sql);
+    for param in params {
+        query = match param {
+            Param::Int(value) => query.bind(value),
+            Param::Text(value) => query.bind(value),
+            Param::Bool(value) => query.bind(value),
+            Param::NullText => query.bind(None::<String>),
+            Param::NullInt => query.bind(None::<i64>),
+        };
     }
-
-    /// The first column of the first row, if any.
-    pub(crate) async fn fetch_scalar<T: Column>(self) -> Result<Option<T>, StorageError> {
-        self.fetch_optional()
-            .await?
-            .map(|row| row.try_get_index(0))
-            .transpose()
-    }
-
-    /// The first column of the first row; [`StorageError::NotFound`] without rows.
-    pub(crate) async fn fetch_scalar_one<T: Column>(self) -> Result<T, StorageError> {
-        self.fetch_scalar()
-            .await?
-            .ok_or_else(|| StorageError::NotFound("row".to_owned()))
-    }
-
-    /// The first column of every row.
-    pub(crate) async fn fetch_column<T: Column>(self) -> Result<Vec<T>, StorageError> {
-        self.fetch_all()
-            .await?
-            .iter()
-            .map(|row| row.try_get_index(0))
-            .collect()
-    }
+    query
 }
 
 /// A row read directly: the statement's column names and the row's values.
@@ -281,7 +303,7 @@ impl Columns for Row {
 }
 
 impl Row {
-    fn try_get_index<T: Column>(&self, index: usize) -> Result<T, StorageError> {
+    pub(super) fn try_get_index<T: Column>(&self, index: usize) -> Result<T, StorageError> {
         match self {
             Row::Any(row) => T::from_any_index(row, index),
             Row::Direct(row) => match row.values.get(index) {

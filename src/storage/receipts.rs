@@ -59,27 +59,29 @@ impl Database {
         receipt: &NewReceipt<'_>,
     ) -> Result<Option<StreamPosition>, StorageError> {
         let thread = receipt.thread_id.unwrap_or_default();
-        let mut tx = self.write.begin().await?;
-        let existing: Option<i64> = sqlx::query_scalar(
-            "SELECT event_stream_ordering FROM receipts WHERE room_id = $1 \
+        let mut tx = self.begin_write().await?;
+        let existing: Option<i64> = tx
+            .query(
+                "SELECT event_stream_ordering FROM receipts WHERE room_id = $1 \
              AND receipt_type = $2 AND user_id = $3 AND thread_id = $4",
-        )
-        .bind(receipt.room_id)
-        .bind(receipt.receipt_type)
-        .bind(receipt.user_id)
-        .bind(thread)
-        .fetch_optional(&mut *tx)
-        .await?;
+            )
+            .bind(receipt.room_id)
+            .bind(receipt.receipt_type)
+            .bind(receipt.user_id)
+            .bind(thread)
+            .fetch_scalar()
+            .await?;
         if existing.is_some_and(|existing| existing >= receipt.event_position.0) {
             return Ok(None);
         }
-        let position: i64 = sqlx::query_scalar(
-            "UPDATE streams SET position = position + 1 WHERE stream_name = 'receipts' \
+        let position: i64 = tx
+            .query(
+                "UPDATE streams SET position = position + 1 WHERE stream_name = 'receipts' \
              RETURNING position",
-        )
-        .fetch_one(&mut *tx)
-        .await?;
-        sqlx::query(
+            )
+            .fetch_scalar_one()
+            .await?;
+        tx.query(
             "INSERT INTO receipts (room_id, receipt_type, user_id, thread_id, event_id, \
                event_stream_ordering, ts, stream_id) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
@@ -95,7 +97,7 @@ impl Database {
         .bind(receipt.event_position.0)
         .bind(receipt.ts)
         .bind(position)
-        .execute(&mut *tx)
+        .execute()
         .await?;
         tx.commit().await?;
         Ok(Some(StreamPosition(position)))

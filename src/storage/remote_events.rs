@@ -18,8 +18,8 @@ use super::room_events::{
     upsert_membership,
 };
 use super::state::insert_state_group;
+use super::write::Tx;
 use super::{Database, Dialect, NewEvent, NewRoom, StateGroupId, StorageError, StreamPosition};
-use sqlx::AnyConnection;
 
 const MEMBER: &str = "m.room.member";
 
@@ -67,7 +67,7 @@ impl Database {
         &self,
         write: &RemoteEventWrite<'_>,
     ) -> Result<(StreamPosition, StateGroupId), StorageError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let written = write_remote_event(&mut tx, self.dialect, write).await?;
         tx.commit().await?;
         Ok(written)
@@ -80,7 +80,7 @@ impl Database {
         &self,
         writes: &[RemoteEventWrite<'_>],
     ) -> Result<(), StorageError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         for write in writes {
             write_remote_event(&mut tx, self.dialect, write).await?;
         }
@@ -113,9 +113,9 @@ impl Database {
     /// Forgets the room's forward extremities (this server joins again after leaving: the
     /// join becomes the only one).
     pub async fn clear_forward_extremities(&self, room_id: &str) -> Result<(), StorageError> {
-        sqlx::query("DELETE FROM room_forward_extremities WHERE room_id = $1")
+        self.write_query("DELETE FROM room_forward_extremities WHERE room_id = $1")
             .bind(room_id)
-            .execute(&self.write)
+            .execute()
             .await?;
         Ok(())
     }
@@ -127,9 +127,9 @@ impl Database {
         room_id: &str,
         memberships: &[(String, String, String)],
     ) -> Result<(), StorageError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         for (user_id, membership, event_id) in memberships {
-            sqlx::query(
+            tx.query(
                 "INSERT INTO room_memberships (room_id, user_id, membership, event_id) \
                  VALUES ($1, $2, $3, $4) ON CONFLICT (room_id, user_id) \
                  DO UPDATE SET membership = excluded.membership, event_id = excluded.event_id",
@@ -138,7 +138,7 @@ impl Database {
             .bind(user_id)
             .bind(membership)
             .bind(event_id)
-            .execute(&mut *tx)
+            .execute()
             .await?;
         }
         tx.commit().await?;
@@ -148,7 +148,7 @@ impl Database {
 
 /// One received event's rows, in the caller's transaction.
 async fn write_remote_event(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     dialect: Dialect,
     write: &RemoteEventWrite<'_>,
 ) -> Result<(StreamPosition, StateGroupId), StorageError> {
@@ -157,10 +157,10 @@ async fn write_remote_event(
         insert_room(conn, room).await?;
     }
     // An event known so far only as an outlier (an auth event, an invite) joins the DAG now.
-    sqlx::query("DELETE FROM events WHERE event_id = $1 AND outlier = $2")
+    conn.query("DELETE FROM events WHERE event_id = $1 AND outlier = $2")
         .bind(event.event_id)
         .bind(true)
-        .execute(&mut *conn)
+        .execute()
         .await?;
     let position = insert_event(conn, event).await?;
     let state_after = match (write.verdict, event.state_key) {

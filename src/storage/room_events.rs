@@ -6,7 +6,7 @@
 //! never leaves an event without its state or a room whose current state points past its last
 //! event.
 
-use sqlx::AnyConnection;
+use super::write::Tx;
 
 use super::events::insert_event;
 use super::state::insert_state_group;
@@ -83,7 +83,7 @@ impl Database {
         write: &RoomEventWrite<'_>,
     ) -> Result<PersistedEvent, StorageError> {
         let event = &write.event;
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         if let Some(room) = &write.new_room {
             insert_room(&mut tx, room).await?;
         }
@@ -123,79 +123,76 @@ impl Database {
 
 /// Records `group` as the state after `event_id`.
 pub(super) async fn record_state_after(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     event_id: &str,
     group: StateGroupId,
 ) -> Result<(), StorageError> {
-    sqlx::query("INSERT INTO event_state_groups (event_id, state_group) VALUES ($1, $2)")
+    conn.query("INSERT INTO event_state_groups (event_id, state_group) VALUES ($1, $2)")
         .bind(event_id)
         .bind(group.0)
-        .execute(&mut *conn)
+        .execute()
         .await?;
     Ok(())
 }
 
 /// Points the room's current state at `group`.
 pub(super) async fn set_current_state(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     room_id: &str,
     group: StateGroupId,
 ) -> Result<(), StorageError> {
-    sqlx::query(
+    conn.query(
         "INSERT INTO room_current_state (room_id, state_group) VALUES ($1, $2) \
          ON CONFLICT (room_id) DO UPDATE SET state_group = excluded.state_group",
     )
     .bind(room_id)
     .bind(group.0)
-    .execute(&mut *conn)
+    .execute()
     .await?;
     Ok(())
 }
 
-pub(super) async fn insert_room(
-    conn: &mut AnyConnection,
-    room: &NewRoom<'_>,
-) -> Result<(), StorageError> {
-    sqlx::query(
+pub(super) async fn insert_room(conn: &mut Tx<'_>, room: &NewRoom<'_>) -> Result<(), StorageError> {
+    conn.query(
         "INSERT INTO rooms (room_id, room_version, creator, created_ts) VALUES ($1, $2, $3, $4)",
     )
     .bind(room.room_id)
     .bind(room.room_version)
     .bind(room.creator)
     .bind(room.created_ts)
-    .execute(&mut *conn)
+    .execute()
     .await?;
     Ok(())
 }
 
 /// The event replaces its `prev_events` among the room's forward extremities.
 pub(super) async fn advance_extremities(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     event: &NewEvent<'_>,
     prev_events: &[String],
 ) -> Result<(), StorageError> {
     for prev in prev_events {
-        sqlx::query("DELETE FROM room_forward_extremities WHERE room_id = $1 AND event_id = $2")
+        conn.query("DELETE FROM room_forward_extremities WHERE room_id = $1 AND event_id = $2")
             .bind(event.room_id)
             .bind(prev)
-            .execute(&mut *conn)
+            .execute()
             .await?;
     }
-    sqlx::query("INSERT INTO room_forward_extremities (room_id, event_id) VALUES ($1, $2)")
+    conn.query("INSERT INTO room_forward_extremities (room_id, event_id) VALUES ($1, $2)")
         .bind(event.room_id)
         .bind(event.event_id)
-        .execute(&mut *conn)
+        .execute()
         .await?;
     Ok(())
 }
 
 pub(super) async fn upsert_membership(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     event: &NewEvent<'_>,
     user_id: &str,
     membership: &str,
 ) -> Result<(), StorageError> {
-    sqlx::query(
+    conn.query(
         "INSERT INTO room_memberships (room_id, user_id, membership, event_id) \
          VALUES ($1, $2, $3, $4) ON CONFLICT (room_id, user_id) \
          DO UPDATE SET membership = excluded.membership, event_id = excluded.event_id",
@@ -204,44 +201,44 @@ pub(super) async fn upsert_membership(
     .bind(user_id)
     .bind(membership)
     .bind(event.event_id)
-    .execute(&mut *conn)
+    .execute()
     .await?;
     Ok(())
 }
 
 /// The `event_redactions` and `event_replaces_state` rows of the event, if any.
 pub(super) async fn insert_links(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     event: &NewEvent<'_>,
     redacts: Option<&str>,
     replaces_state: Option<&str>,
 ) -> Result<(), StorageError> {
     if let Some(redacts) = redacts {
-        sqlx::query(
+        conn.query(
             "INSERT INTO event_redactions (redacts, redaction_id, room_id) VALUES ($1, $2, $3)",
         )
         .bind(redacts)
         .bind(event.event_id)
         .bind(event.room_id)
-        .execute(&mut *conn)
+        .execute()
         .await?;
     }
     if let (Some(replaced), Some(_)) = (replaces_state, event.state_key) {
-        sqlx::query("INSERT INTO event_replaces_state (event_id, replaces_state) VALUES ($1, $2)")
+        conn.query("INSERT INTO event_replaces_state (event_id, replaces_state) VALUES ($1, $2)")
             .bind(event.event_id)
             .bind(replaced)
-            .execute(&mut *conn)
+            .execute()
             .await?;
     }
     Ok(())
 }
 
 async fn insert_transaction(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     txn: &NewTransaction<'_>,
     event_id: &str,
 ) -> Result<(), StorageError> {
-    sqlx::query(
+    conn.query(
         "INSERT INTO event_transactions \
          (user_id, device_id, request_path, txn_id, event_id, created_ts) \
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -252,7 +249,7 @@ async fn insert_transaction(
     .bind(txn.txn_id)
     .bind(event_id)
     .bind(txn.created_ts)
-    .execute(&mut *conn)
+    .execute()
     .await?;
     Ok(())
 }

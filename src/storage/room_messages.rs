@@ -6,7 +6,7 @@
 //! move once, from the first event's `prev_events` to the last event, since each event of the run
 //! cites the one before it. The current state does not change: a message leaves it as it was.
 
-use sqlx::AnyConnection;
+use super::write::Tx;
 
 use super::events::{bind_event, EVENT_COLUMNS, EVENT_COLUMN_COUNT};
 use super::room_events::{advance_extremities, insert_links};
@@ -36,15 +36,16 @@ impl Database {
                 }
             }
         }
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let count = i64::try_from(writes.len()).unwrap_or(i64::MAX);
-        let end: i64 = sqlx::query_scalar(
-            "UPDATE streams SET position = position + $1 WHERE stream_name = 'events' \
+        let end: i64 = tx
+            .query(
+                "UPDATE streams SET position = position + $1 WHERE stream_name = 'events' \
              RETURNING position",
-        )
-        .bind(count)
-        .fetch_one(&mut *tx)
-        .await?;
+            )
+            .bind(count)
+            .fetch_scalar_one()
+            .await?;
         let positions: Vec<i64> = (end - count + 1..=end).collect();
         insert_event_rows(&mut tx, self.dialect, writes, &positions).await?;
         insert_state_after_rows(&mut tx, self.dialect, writes, &groups).await?;
@@ -60,7 +61,7 @@ impl Database {
 
 /// The `events` rows, as many per statement as the bind-parameter limit allows.
 async fn insert_event_rows(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     dialect: Dialect,
     writes: &[RoomEventWrite<'_>],
     positions: &[i64],
@@ -71,18 +72,18 @@ async fn insert_event_rows(
             "INSERT INTO events ({EVENT_COLUMNS}) VALUES {}",
             Dialect::values_rows(chunk.len(), EVENT_COLUMN_COUNT)
         );
-        let mut query = sqlx::query(&sql);
+        let mut query = conn.query(&sql);
         for (write, position) in chunk.iter().zip(positions) {
             query = bind_event(query, &write.event, *position);
         }
-        query.execute(&mut *conn).await?;
+        query.execute().await?;
     }
     Ok(())
 }
 
 /// The `event_state_groups` rows (the state after each message: the state before it).
 async fn insert_state_after_rows(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     dialect: Dialect,
     writes: &[RoomEventWrite<'_>],
     groups: &[i64],
@@ -93,18 +94,18 @@ async fn insert_state_after_rows(
             "INSERT INTO event_state_groups (event_id, state_group) VALUES {}",
             Dialect::values_rows(chunk.len(), 2)
         );
-        let mut query = sqlx::query(&sql);
+        let mut query = conn.query(&sql);
         for (write, group) in chunk.iter().zip(groups) {
             query = query.bind(write.event.event_id).bind(*group);
         }
-        query.execute(&mut *conn).await?;
+        query.execute().await?;
     }
     Ok(())
 }
 
 /// The `event_transactions` rows of the events sent with a client transaction id.
 async fn insert_transaction_rows(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     dialect: Dialect,
     writes: &[RoomEventWrite<'_>],
 ) -> Result<(), StorageError> {
@@ -119,7 +120,7 @@ async fn insert_transaction_rows(
              (user_id, device_id, request_path, txn_id, event_id, created_ts) VALUES {}",
             Dialect::values_rows(chunk.len(), COLUMNS)
         );
-        let mut query = sqlx::query(&sql);
+        let mut query = conn.query(&sql);
         for (txn, event_id) in chunk {
             query = query
                 .bind(txn.user_id)
@@ -129,7 +130,7 @@ async fn insert_transaction_rows(
                 .bind(*event_id)
                 .bind(txn.created_ts);
         }
-        query.execute(&mut *conn).await?;
+        query.execute().await?;
     }
     Ok(())
 }
@@ -137,21 +138,22 @@ async fn insert_transaction_rows(
 /// The room's forward extremities lose the run's first `prev_events` and gain its last event:
 /// one update when the run extends the room's only extremity (the usual case).
 async fn move_extremity(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     first: &RoomEventWrite<'_>,
     last_event_id: &str,
 ) -> Result<(), StorageError> {
     if let [prev] = first.prev_events {
-        let moved = sqlx::query(
-            "UPDATE room_forward_extremities SET event_id = $1 \
+        let moved = conn
+            .query(
+                "UPDATE room_forward_extremities SET event_id = $1 \
              WHERE room_id = $2 AND event_id = $3",
-        )
-        .bind(last_event_id)
-        .bind(first.event.room_id)
-        .bind(prev)
-        .execute(&mut *conn)
-        .await?;
-        if moved.rows_affected() == 1 {
+            )
+            .bind(last_event_id)
+            .bind(first.event.room_id)
+            .bind(prev)
+            .execute()
+            .await?;
+        if moved == 1 {
             return Ok(());
         }
     }

@@ -23,7 +23,7 @@ impl Database {
         &self,
         response: &ServerKeyResponse,
     ) -> Result<(), StorageError> {
-        sqlx::query(
+        self.write_query(
             "INSERT INTO server_key_responses \
              (server_name, valid_until_ts, fetched_ts, response_json) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (server_name) DO UPDATE SET \
@@ -35,7 +35,7 @@ impl Database {
         .bind(response.valid_until_ts)
         .bind(response.fetched_ts)
         .bind(&response.response_json)
-        .execute(&self.write)
+        .execute()
         .await?;
         Ok(())
     }

@@ -61,13 +61,13 @@ impl Database {
         public_key: &str,
         created_ts: i64,
     ) -> Result<(), StorageError> {
-        sqlx::query(
+        self.write_query(
             "INSERT INTO own_verify_keys (key_id, public_key, created_ts) VALUES ($1, $2, $3)",
         )
         .bind(key_id)
         .bind(public_key)
         .bind(created_ts)
-        .execute(&self.write)
+        .execute()
         .await?;
         Ok(())
     }
@@ -78,12 +78,13 @@ impl Database {
         key_id: &str,
         expired_ts: i64,
     ) -> Result<(), StorageError> {
-        let result = sqlx::query("UPDATE own_verify_keys SET expired_ts = $1 WHERE key_id = $2")
+        let result = self
+            .write_query("UPDATE own_verify_keys SET expired_ts = $1 WHERE key_id = $2")
             .bind(expired_ts)
             .bind(key_id)
-            .execute(&self.write)
+            .execute()
             .await?;
-        found(result.rows_affected(), key_id)
+        found(result, key_id)
     }
 
     /// All our verify keys, current and expired, oldest first.
@@ -119,7 +120,7 @@ impl Database {
             "remote_server_keys.valid_until_ts",
             "excluded.valid_until_ts",
         );
-        sqlx::query(&format!(
+        self.write_query(&format!(
             "INSERT INTO remote_server_keys ({REMOTE_KEY_COLUMNS}) \
              VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (server_name, key_id) DO UPDATE SET \
@@ -134,7 +135,7 @@ impl Database {
         .bind(key.valid_until_ts)
         .bind(key.fetched_ts)
         .bind(key.expired_ts)
-        .execute(&self.write)
+        .execute()
         .await?;
         Ok(())
     }

@@ -8,7 +8,7 @@
 //! deleted together with the access tokens issued with it.
 
 use super::read::Columns;
-use sqlx::{AnyConnection, Row};
+use super::write::Tx;
 
 use super::tokens::insert_access_token;
 use super::{Database, NewAccessToken, StorageError, TokenHash};
@@ -72,8 +72,8 @@ impl Database {
     /// Stores a login: the device (unless it exists), the refresh token if any, and the access
     /// token, in one transaction.
     pub async fn create_session(&self, session: &NewSession<'_>) -> Result<(), StorageError> {
-        let mut tx = self.write.begin().await?;
-        sqlx::query(
+        let mut tx = self.begin_write().await?;
+        tx.query(
             "INSERT INTO devices (user_id, device_id, display_name, created_ts) \
              VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, device_id) DO NOTHING",
         )
@@ -81,7 +81,7 @@ impl Database {
         .bind(session.device_id)
         .bind(session.initial_device_display_name)
         .bind(session.created_ts)
-        .execute(&mut *tx)
+        .execute()
         .await?;
         if let Some(refresh) = session.refresh_token_hash {
             insert_refresh_token(
@@ -118,19 +118,20 @@ impl Database {
         &self,
         refresh: &Refresh<'_>,
     ) -> Result<Option<RefreshToken>, StorageError> {
-        let mut tx = self.write.begin().await?;
-        let old = sqlx::query(
-            "SELECT token_hash, user_id, device_id, next_token_hash FROM refresh_tokens \
+        let mut tx = self.begin_write().await?;
+        let old = tx
+            .query(
+                "SELECT token_hash, user_id, device_id, next_token_hash FROM refresh_tokens \
              WHERE token_hash = $1",
-        )
-        .bind(refresh.old_refresh_token_hash.as_str())
-        .fetch_optional(&mut *tx)
-        .await?;
+            )
+            .bind(refresh.old_refresh_token_hash.as_str())
+            .fetch_optional()
+            .await?;
         let Some(old_row) = old else {
             return Ok(None);
         };
         let old = RefreshToken::from_row(&old_row)?;
-        if let Some(next) = old_row.try_get::<Option<String>, _>("next_token_hash")? {
+        if let Some(next) = old_row.column::<Option<String>>("next_token_hash")? {
             delete_refresh_tokens_where(&mut tx, "token_hash = $1", &next).await?;
         }
         retire_predecessors(&mut tx, old.token_hash.as_str()).await?;
@@ -155,10 +156,10 @@ impl Database {
             },
         )
         .await?;
-        sqlx::query("UPDATE refresh_tokens SET next_token_hash = $1 WHERE token_hash = $2")
+        tx.query("UPDATE refresh_tokens SET next_token_hash = $1 WHERE token_hash = $2")
             .bind(refresh.refresh_token_hash.as_str())
             .bind(old.token_hash.as_str())
-            .execute(&mut *tx)
+            .execute()
             .await?;
         tx.commit().await?;
         Ok(Some(old))
@@ -171,12 +172,12 @@ impl Database {
         access_token_hash: &TokenHash,
         refresh_token_hash: &TokenHash,
     ) -> Result<(), StorageError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         retire_predecessors(&mut tx, refresh_token_hash.as_str()).await?;
-        sqlx::query("UPDATE access_tokens SET retire_previous = $1 WHERE token_hash = $2")
+        tx.query("UPDATE access_tokens SET retire_previous = $1 WHERE token_hash = $2")
             .bind(false)
             .bind(access_token_hash.as_str())
-            .execute(&mut *tx)
+            .execute()
             .await?;
         tx.commit().await?;
         Ok(())
@@ -189,7 +190,7 @@ impl Database {
         user_id: &str,
         device_ids: &[String],
     ) -> Result<(), StorageError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         for device_id in device_ids {
             delete_device_rows(&mut tx, user_id, device_id).await?;
         }
@@ -206,21 +207,21 @@ impl Database {
         keep_device: Option<&str>,
         keep_token: Option<&TokenHash>,
     ) -> Result<(), StorageError> {
-        let mut tx = self.write.begin().await?;
-        sqlx::query(
+        let mut tx = self.begin_write().await?;
+        tx.query(
             "DELETE FROM access_tokens WHERE user_id = $1 AND ($2 IS NULL OR token_hash <> $2)",
         )
         .bind(user_id)
         .bind(keep_token.map(TokenHash::as_str))
-        .execute(&mut *tx)
+        .execute()
         .await?;
         for table in ["refresh_tokens", "device_inbox", "devices"] {
-            sqlx::query(&format!(
+            tx.query(&format!(
                 "DELETE FROM {table} WHERE user_id = $1 AND ($2 IS NULL OR device_id <> $2)"
             ))
             .bind(user_id)
             .bind(keep_device)
-            .execute(&mut *tx)
+            .execute()
             .await?;
         }
         tx.commit().await?;
@@ -245,35 +246,36 @@ impl Database {
 
 /// Deletes one device of a user with its access and refresh tokens; `false` if it did not exist.
 pub(crate) async fn delete_device_rows(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     user_id: &str,
     device_id: &str,
 ) -> Result<bool, StorageError> {
     for table in ["access_tokens", "refresh_tokens", "device_inbox"] {
-        sqlx::query(&format!(
+        conn.query(&format!(
             "DELETE FROM {table} WHERE user_id = $1 AND device_id = $2"
         ))
         .bind(user_id)
         .bind(device_id)
-        .execute(&mut *conn)
+        .execute()
         .await?;
     }
-    let result = sqlx::query("DELETE FROM devices WHERE user_id = $1 AND device_id = $2")
+    let result = conn
+        .query("DELETE FROM devices WHERE user_id = $1 AND device_id = $2")
         .bind(user_id)
         .bind(device_id)
-        .execute(&mut *conn)
+        .execute()
         .await?;
-    Ok(result.rows_affected() > 0)
+    Ok(result > 0)
 }
 
 async fn insert_refresh_token(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     token_hash: &TokenHash,
     user_id: &str,
     device_id: &str,
     created_ts: i64,
 ) -> Result<(), StorageError> {
-    sqlx::query(
+    conn.query(
         "INSERT INTO refresh_tokens (token_hash, user_id, device_id, created_ts) \
          VALUES ($1, $2, $3, $4)",
     )
@@ -281,36 +283,33 @@ async fn insert_refresh_token(
     .bind(user_id)
     .bind(device_id)
     .bind(created_ts)
-    .execute(conn)
+    .execute()
     .await?;
     Ok(())
 }
 
 /// Deletes the refresh tokens that `successor` replaced, with their access tokens.
-async fn retire_predecessors(
-    conn: &mut AnyConnection,
-    successor: &str,
-) -> Result<(), StorageError> {
+async fn retire_predecessors(conn: &mut Tx<'_>, successor: &str) -> Result<(), StorageError> {
     delete_refresh_tokens_where(conn, "next_token_hash = $1", successor).await
 }
 
 /// Deletes the refresh tokens matching `condition` (one `$1` parameter) and the access tokens
 /// issued with them.
 async fn delete_refresh_tokens_where(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     condition: &str,
     value: &str,
 ) -> Result<(), StorageError> {
-    sqlx::query(&format!(
+    conn.query(&format!(
         "DELETE FROM access_tokens WHERE refresh_token_hash IN \
          (SELECT token_hash FROM refresh_tokens WHERE {condition})"
     ))
     .bind(value)
-    .execute(&mut *conn)
+    .execute()
     .await?;
-    sqlx::query(&format!("DELETE FROM refresh_tokens WHERE {condition}"))
+    conn.query(&format!("DELETE FROM refresh_tokens WHERE {condition}"))
         .bind(value)
-        .execute(&mut *conn)
+        .execute()
         .await?;
     Ok(())
 }

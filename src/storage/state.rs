@@ -24,11 +24,12 @@ mod keys;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use sqlx::AnyConnection;
+use super::write::Tx;
 
 pub(crate) use self::cache::StateCache;
-use self::chain::{load_chain, resolve_nids, resolve_strings};
+use self::chain::{load_chain, resolve_nids, resolve_strings, CHAIN_QUERY};
 use self::intern::{insert_entries, intern_event_ids, intern_state_keys, Interned};
+use super::read::Columns;
 use super::{Database, Dialect, StorageError};
 
 /// The longest chain of deltas between a state group and its full snapshot.
@@ -62,7 +63,7 @@ impl Database {
         parent: Option<StateGroupId>,
         changes: &[StateChange<'_>],
     ) -> Result<StateGroupId, StorageError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let group = insert_state_group(&mut tx, self.dialect, room_id, parent, changes).await?;
         tx.commit().await?;
         Ok(group)
@@ -82,8 +83,7 @@ impl Database {
         if let Some(state) = self.state_cache.get(group) {
             return Ok(state);
         }
-        let mut conn = self.read.acquire().await?;
-        let rows = load_chain(&mut conn, group.0).await?;
+        let rows = load_chain(self.read_query(CHAIN_QUERY), group.0).await?;
         let state = Arc::new(resolve_strings(rows));
         self.state_cache.put(group, Arc::clone(&state));
         Ok(state)
@@ -95,13 +95,13 @@ impl Database {
         room_id: &str,
         group: StateGroupId,
     ) -> Result<(), StorageError> {
-        sqlx::query(
+        self.write_query(
             "INSERT INTO room_current_state (room_id, state_group) VALUES ($1, $2) \
              ON CONFLICT (room_id) DO UPDATE SET state_group = excluded.state_group",
         )
         .bind(room_id)
         .bind(group.0)
-        .execute(&self.write)
+        .execute()
         .await?;
         Ok(())
     }
@@ -125,10 +125,10 @@ impl Database {
         event_id: &str,
         group: StateGroupId,
     ) -> Result<(), StorageError> {
-        sqlx::query("INSERT INTO event_state_groups (event_id, state_group) VALUES ($1, $2)")
+        self.write_query("INSERT INTO event_state_groups (event_id, state_group) VALUES ($1, $2)")
             .bind(event_id)
             .bind(group.0)
-            .execute(&self.write)
+            .execute()
             .await?;
         Ok(())
     }
@@ -150,7 +150,7 @@ impl Database {
 /// [`Database::store_state_snapshot`] inside the caller's transaction (the room engine stores
 /// an event and the state after it in one transaction).
 pub(super) async fn insert_state_group(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     dialect: Dialect,
     room_id: &str,
     parent: Option<StateGroupId>,
@@ -165,22 +165,23 @@ pub(super) async fn insert_state_group(
         },
         Some(parent) => plan_child(conn, room_id, parent, changes).await?,
     };
-    let group: i64 = sqlx::query_scalar(
-        "INSERT INTO state_groups (room_id, delta_base, chain_length) VALUES ($1, $2, $3) \
+    let group: i64 = conn
+        .query(
+            "INSERT INTO state_groups (room_id, delta_base, chain_length) VALUES ($1, $2, $3) \
          RETURNING state_group",
-    )
-    .bind(room_id)
-    .bind(snapshot.delta_base)
-    .bind(snapshot.chain_length)
-    .fetch_one(&mut *conn)
-    .await?;
+        )
+        .bind(room_id)
+        .bind(snapshot.delta_base)
+        .bind(snapshot.chain_length)
+        .fetch_scalar_one()
+        .await?;
     insert_entries(conn, dialect, group, &snapshot.entries).await?;
     Ok(StateGroupId(group))
 }
 
 /// Interns keys and event ids; the last change of a key wins.
 async fn intern_changes(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     dialect: Dialect,
     changes: &[StateChange<'_>],
 ) -> Result<BTreeMap<i64, Option<i64>>, StorageError> {
@@ -209,19 +210,21 @@ fn lookup(map: &Interned, key: &[&str]) -> Result<i64, StorageError> {
 
 /// Chooses delta, rebased delta or full snapshot for a child of `parent` (see module docs).
 async fn plan_child(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     room_id: &str,
     parent: StateGroupId,
     changes: BTreeMap<i64, Option<i64>>,
 ) -> Result<Snapshot, StorageError> {
-    let info: Option<(String, i64)> =
-        sqlx::query_as("SELECT room_id, chain_length FROM state_groups WHERE state_group = $1")
-            .bind(parent.0)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let Some((parent_room, parent_chain)) = info else {
+    let info = conn
+        .query("SELECT room_id, chain_length FROM state_groups WHERE state_group = $1")
+        .bind(parent.0)
+        .fetch_optional()
+        .await?;
+    let Some(info) = info else {
         return Err(StorageError::NotFound(format!("state group {}", parent.0)));
     };
+    let parent_room: String = info.column("room_id")?;
+    let parent_chain: i64 = info.column("chain_length")?;
     if parent_room != room_id {
         return Err(StorageError::Invalid(format!(
             "state group {} belongs to another room",
@@ -235,7 +238,7 @@ async fn plan_child(
             entries: changes,
         });
     }
-    let rows = load_chain(conn, parent.0).await?;
+    let rows = load_chain(conn.query(CHAIN_QUERY), parent.0).await?;
     let root = rows.first().map(|row| row.group).unwrap_or(parent.0);
     let root_state = resolve_nids(rows.iter().filter(|row| row.group == root));
     let mut state = resolve_nids(rows.iter());

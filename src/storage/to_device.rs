@@ -45,28 +45,29 @@ impl Database {
         &self,
         request: &NewToDevice<'_>,
     ) -> Result<Option<Vec<String>>, StorageError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         let (sender, device_id, txn_id) = request.key;
-        let inserted = sqlx::query(
-            "INSERT INTO to_device_transactions (sender, device_id, txn_id, received_ts) \
+        let inserted = tx
+            .query(
+                "INSERT INTO to_device_transactions (sender, device_id, txn_id, received_ts) \
              VALUES ($1, $2, $3, $4) ON CONFLICT (sender, device_id, txn_id) DO NOTHING",
-        )
-        .bind(sender)
-        .bind(device_id)
-        .bind(txn_id)
-        .bind(request.received_ts)
-        .execute(&mut *tx)
-        .await?;
-        if inserted.rows_affected() == 0 {
+            )
+            .bind(sender)
+            .bind(device_id)
+            .bind(txn_id)
+            .bind(request.received_ts)
+            .execute()
+            .await?;
+        if inserted == 0 {
             return Ok(None);
         }
         let mut rows = Vec::new();
         for (user_id, by_device) in request.messages {
-            let devices: Vec<String> =
-                sqlx::query_scalar("SELECT device_id FROM devices WHERE user_id = $1")
-                    .bind(user_id)
-                    .fetch_all(&mut *tx)
-                    .await?;
+            let devices: Vec<String> = tx
+                .query("SELECT device_id FROM devices WHERE user_id = $1")
+                .bind(user_id)
+                .fetch_column()
+                .await?;
             rows.extend(
                 deliveries(&devices, by_device)
                     .into_iter()
@@ -75,14 +76,15 @@ impl Database {
         }
         let mut recipients: Vec<String> = Vec::new();
         if !rows.is_empty() {
-            let position: i64 = sqlx::query_scalar(
-                "UPDATE streams SET position = position + 1 WHERE stream_name = 'to_device' \
+            let position: i64 = tx
+                .query(
+                    "UPDATE streams SET position = position + 1 WHERE stream_name = 'to_device' \
                  RETURNING position",
-            )
-            .fetch_one(&mut *tx)
-            .await?;
+                )
+                .fetch_scalar_one()
+                .await?;
             for (user_id, device_id, content) in rows {
-                sqlx::query(
+                tx.query(
                     "INSERT INTO device_inbox (user_id, device_id, stream_id, sender, \
                        event_type, content) VALUES ($1, $2, $3, $4, $5, $6)",
                 )
@@ -92,7 +94,7 @@ impl Database {
                 .bind(request.sender)
                 .bind(request.event_type)
                 .bind(content)
-                .execute(&mut *tx)
+                .execute()
                 .await?;
                 if recipients.last().map(String::as_str) != Some(user_id) {
                     recipients.push(user_id.to_owned());
@@ -176,13 +178,13 @@ impl Database {
         if pending.is_none() {
             return Ok(());
         }
-        sqlx::query(
+        self.write_query(
             "DELETE FROM device_inbox WHERE user_id = $1 AND device_id = $2 AND stream_id <= $3",
         )
         .bind(user_id)
         .bind(device_id)
         .bind(upto.0)
-        .execute(&self.write)
+        .execute()
         .await?;
         Ok(())
     }

@@ -4,8 +4,8 @@
 use std::fmt::Write as _;
 
 use super::read::Columns;
+use super::write::Tx;
 use sha2::{Digest, Sha256};
-use sqlx::AnyConnection;
 
 use super::{Database, StorageError};
 
@@ -107,8 +107,9 @@ impl AccessToken {
 impl Database {
     /// Stores a token. [`StorageError::Conflict`] if the same hash is already stored.
     pub async fn add_access_token(&self, token: &NewAccessToken<'_>) -> Result<(), StorageError> {
-        let mut conn = self.write.acquire().await?;
-        insert_access_token(&mut conn, token).await
+        let mut tx = self.begin_write().await?;
+        insert_access_token(&mut tx, token).await?;
+        tx.commit().await
     }
 
     /// The token with this hash, expired or not (see [`AccessToken::is_valid_at`]).
@@ -128,11 +129,12 @@ impl Database {
 
     /// Deletes one token (logout); `false` if it was not stored.
     pub async fn delete_access_token(&self, token_hash: &TokenHash) -> Result<bool, StorageError> {
-        let result = sqlx::query("DELETE FROM access_tokens WHERE token_hash = $1")
+        let result = self
+            .write_query("DELETE FROM access_tokens WHERE token_hash = $1")
             .bind(token_hash.as_str())
-            .execute(&self.write)
+            .execute()
             .await?;
-        Ok(result.rows_affected() > 0)
+        Ok(result > 0)
     }
 
     /// Deletes all tokens of a user except `keep` (logout/all, password change); returns how
@@ -142,23 +144,24 @@ impl Database {
         user_id: &str,
         keep: Option<&TokenHash>,
     ) -> Result<u64, StorageError> {
-        let result = sqlx::query(
-            "DELETE FROM access_tokens WHERE user_id = $1 AND ($2 IS NULL OR token_hash <> $2)",
-        )
-        .bind(user_id)
-        .bind(keep.map(TokenHash::as_str))
-        .execute(&self.write)
-        .await?;
-        Ok(result.rows_affected())
+        let result = self
+            .write_query(
+                "DELETE FROM access_tokens WHERE user_id = $1 AND ($2 IS NULL OR token_hash <> $2)",
+            )
+            .bind(user_id)
+            .bind(keep.map(TokenHash::as_str))
+            .execute()
+            .await?;
+        Ok(result)
     }
 }
 
 /// Inserts an access token on `conn` (a pool connection or a transaction).
 pub(crate) async fn insert_access_token(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     token: &NewAccessToken<'_>,
 ) -> Result<(), StorageError> {
-    sqlx::query(
+    conn.query(
         "INSERT INTO access_tokens (token_hash, user_id, device_id, created_ts, expires_ts, \
          refresh_token_hash, retire_previous) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
@@ -169,7 +172,7 @@ pub(crate) async fn insert_access_token(
     .bind(token.expires_ts)
     .bind(token.refresh_token_hash.map(TokenHash::as_str))
     .bind(token.retire_previous)
-    .execute(conn)
+    .execute()
     .await?;
     Ok(())
 }

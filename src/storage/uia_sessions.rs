@@ -43,7 +43,7 @@ fn encode_completed(completed: &[String]) -> Result<String, StorageError> {
 impl Database {
     /// Stores a new session. [`StorageError::Conflict`] if the id is taken.
     pub async fn create_uia_session(&self, session: &UiaSession) -> Result<(), StorageError> {
-        sqlx::query(
+        self.write_query(
             "INSERT INTO ui_auth_sessions (session_id, operation, user_id, completed, created_ts) \
              VALUES ($1, $2, $3, $4, $5)",
         )
@@ -52,7 +52,7 @@ impl Database {
         .bind(session.user_id.as_deref())
         .bind(encode_completed(&session.completed)?)
         .bind(session.created_ts)
-        .execute(&self.write)
+        .execute()
         .await?;
         Ok(())
     }
@@ -79,22 +79,23 @@ impl Database {
         session_id: &str,
         completed: &[String],
     ) -> Result<(), StorageError> {
-        let result =
-            sqlx::query("UPDATE ui_auth_sessions SET completed = $1 WHERE session_id = $2")
-                .bind(encode_completed(completed)?)
-                .bind(session_id)
-                .execute(&self.write)
-                .await?;
-        found(result.rows_affected(), session_id)
+        let result = self
+            .write_query("UPDATE ui_auth_sessions SET completed = $1 WHERE session_id = $2")
+            .bind(encode_completed(completed)?)
+            .bind(session_id)
+            .execute()
+            .await?;
+        found(result, session_id)
     }
 
     /// Deletes a session; `false` if it was not stored (already used by a concurrent request).
     pub async fn delete_uia_session(&self, session_id: &str) -> Result<bool, StorageError> {
-        let result = sqlx::query("DELETE FROM ui_auth_sessions WHERE session_id = $1")
+        let result = self
+            .write_query("DELETE FROM ui_auth_sessions WHERE session_id = $1")
             .bind(session_id)
-            .execute(&self.write)
+            .execute()
             .await?;
-        Ok(result.rows_affected() > 0)
+        Ok(result > 0)
     }
 
     /// Deletes the sessions created before `created_before_ts`; returns how many.
@@ -102,10 +103,11 @@ impl Database {
         &self,
         created_before_ts: i64,
     ) -> Result<u64, StorageError> {
-        let result = sqlx::query("DELETE FROM ui_auth_sessions WHERE created_ts < $1")
+        let result = self
+            .write_query("DELETE FROM ui_auth_sessions WHERE created_ts < $1")
             .bind(created_before_ts)
-            .execute(&self.write)
+            .execute()
             .await?;
-        Ok(result.rows_affected())
+        Ok(result)
     }
 }

@@ -49,8 +49,8 @@ impl Database {
     /// Creates a user and their profile, whose display name is the localpart (as Synapse).
     /// [`StorageError::Conflict`] if the user id is taken.
     pub async fn create_user(&self, user: &NewUser<'_>) -> Result<(), StorageError> {
-        let mut tx = self.write.begin().await?;
-        sqlx::query(
+        let mut tx = self.begin_write().await?;
+        tx.query(
             "INSERT INTO users (user_id, password_hash, is_admin, creation_ts, deactivated) \
              VALUES ($1, $2, $3, $4, $5)",
         )
@@ -59,12 +59,12 @@ impl Database {
         .bind(user.is_admin)
         .bind(user.creation_ts)
         .bind(false)
-        .execute(&mut *tx)
+        .execute()
         .await?;
-        sqlx::query("INSERT INTO profiles (user_id, displayname) VALUES ($1, $2)")
+        tx.query("INSERT INTO profiles (user_id, displayname) VALUES ($1, $2)")
             .bind(user.user_id)
             .bind(localpart_of(user.user_id))
-            .execute(&mut *tx)
+            .execute()
             .await?;
         tx.commit().await?;
         Ok(())
@@ -89,40 +89,41 @@ impl Database {
         user_id: &str,
         password_hash: Option<&str>,
     ) -> Result<(), StorageError> {
-        let result = sqlx::query("UPDATE users SET password_hash = $1 WHERE user_id = $2")
+        let result = self
+            .write_query("UPDATE users SET password_hash = $1 WHERE user_id = $2")
             .bind(password_hash)
             .bind(user_id)
-            .execute(&self.write)
+            .execute()
             .await?;
-        found(result.rows_affected(), user_id)
+        found(result, user_id)
     }
 
     /// Grants or revokes server admin.
     pub async fn set_admin(&self, user_id: &str, is_admin: bool) -> Result<(), StorageError> {
-        let result = sqlx::query("UPDATE users SET is_admin = $1 WHERE user_id = $2")
+        let result = self
+            .write_query("UPDATE users SET is_admin = $1 WHERE user_id = $2")
             .bind(is_admin)
             .bind(user_id)
-            .execute(&self.write)
+            .execute()
             .await?;
-        found(result.rows_affected(), user_id)
+        found(result, user_id)
     }
 
     /// Deactivates a user in one transaction: marks the account deactivated, removes its
     /// password hash, and deletes all its access tokens, refresh tokens and devices. The user id stays taken.
     pub async fn deactivate_user(&self, user_id: &str) -> Result<(), StorageError> {
-        let mut tx = self.write.begin().await?;
-        let result = sqlx::query(
-            "UPDATE users SET deactivated = $1, password_hash = NULL WHERE user_id = $2",
-        )
-        .bind(true)
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
-        found(result.rows_affected(), user_id)?;
+        let mut tx = self.begin_write().await?;
+        let result = tx
+            .query("UPDATE users SET deactivated = $1, password_hash = NULL WHERE user_id = $2")
+            .bind(true)
+            .bind(user_id)
+            .execute()
+            .await?;
+        found(result, user_id)?;
         for table in ["access_tokens", "refresh_tokens", "devices"] {
-            sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
+            tx.query(&format!("DELETE FROM {table} WHERE user_id = $1"))
                 .bind(user_id)
-                .execute(&mut *tx)
+                .execute()
                 .await?;
         }
         tx.commit().await?;

@@ -3,14 +3,14 @@
 use crate::storage::read::Columns;
 use std::collections::BTreeMap;
 
-use sqlx::AnyConnection;
+use crate::storage::statement::Statement;
 
 use super::{StateMap, MAX_DELTA_CHAIN};
 use crate::storage::StorageError;
 
 /// The group and its delta bases back to the full snapshot (at most `$2` hops), with their
 /// entries, root (full snapshot) first. A group without entries yields one row of NULLs.
-const CHAIN_QUERY: &str = "\
+pub(super) const CHAIN_QUERY: &str = "\
     WITH RECURSIVE chain (state_group, delta_base, hops) AS ( \
         SELECT state_group, delta_base, CAST(0 AS BIGINT) FROM state_groups \
         WHERE state_group = $1 \
@@ -55,14 +55,15 @@ impl ChainRow {
 /// The rows of `group`'s chain, oldest group (the full snapshot) first.
 /// [`StorageError::NotFound`] if the group does not exist; [`StorageError::Invalid`] if the
 /// chain does not reach a full snapshot within [`MAX_DELTA_CHAIN`] deltas.
+/// `statement` is [`CHAIN_QUERY`], a read or inside a write transaction.
 pub(super) async fn load_chain(
-    conn: &mut AnyConnection,
+    statement: Statement<'_, '_>,
     group: i64,
 ) -> Result<Vec<ChainRow>, StorageError> {
-    let rows = sqlx::query(CHAIN_QUERY)
+    let rows = statement
         .bind(group)
         .bind(MAX_DELTA_CHAIN)
-        .fetch_all(&mut *conn)
+        .fetch_all()
         .await?;
     let rows = rows
         .iter()

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use sqlx::{AnyConnection, Row};
+use crate::storage::write::Tx;
 
 use crate::storage::{Dialect, StorageError};
 
@@ -12,7 +12,7 @@ pub(crate) type Interned = HashMap<Vec<String>, i64>;
 
 /// Interns event ids into `event_nids`.
 pub(super) async fn intern_event_ids(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     dialect: Dialect,
     event_ids: &[&str],
 ) -> Result<Interned, StorageError> {
@@ -30,7 +30,7 @@ pub(super) async fn intern_event_ids(
 
 /// Interns `(type, state_key)` pairs into `state_keys`.
 pub(super) async fn intern_state_keys(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     dialect: Dialect,
     keys: &[(&str, &str)],
 ) -> Result<Interned, StorageError> {
@@ -50,7 +50,7 @@ pub(super) async fn intern_state_keys(
 /// up again whatever a concurrent writer inserted first. `table` and the column names are
 /// constants of this module.
 async fn intern(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     dialect: Dialect,
     table: &str,
     nid_column: &str,
@@ -110,21 +110,21 @@ async fn intern(
 
 /// Runs `sql` with the flattened tuples bound, reading `(columns…, nid)` rows into `interned`.
 async fn fetch_into(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     sql: &str,
     tuples: &[Vec<&str>],
     width: usize,
     interned: &mut Interned,
 ) -> Result<(), StorageError> {
-    let mut query = sqlx::query(sql);
+    let mut query = conn.query(sql);
     for part in tuples.iter().flatten() {
         query = query.bind(*part);
     }
-    for row in query.fetch_all(&mut *conn).await? {
+    for row in query.fetch_all().await? {
         let key = (0..width)
-            .map(|i| row.try_get::<String, _>(i))
+            .map(|i| row.try_get_index::<String>(i))
             .collect::<Result<Vec<_>, _>>()?;
-        interned.insert(key, row.try_get(width)?);
+        interned.insert(key, row.try_get_index(width)?);
     }
     Ok(())
 }
@@ -135,7 +135,7 @@ fn owned(value: &[&str]) -> Vec<String> {
 
 /// Writes a group's entry rows (`None`: the key is removed relative to the delta base).
 pub(super) async fn insert_entries(
-    conn: &mut AnyConnection,
+    conn: &mut Tx<'_>,
     dialect: Dialect,
     group: i64,
     entries: &BTreeMap<i64, Option<i64>>,
@@ -146,11 +146,11 @@ pub(super) async fn insert_entries(
             "INSERT INTO state_group_entries (state_group, state_key_nid, event_nid) VALUES {}",
             Dialect::values_rows(chunk.len(), 3)
         );
-        let mut query = sqlx::query(&sql);
+        let mut query = conn.query(&sql);
         for (key, event) in chunk {
             query = query.bind(group).bind(**key).bind(**event);
         }
-        query.execute(&mut *conn).await?;
+        query.execute().await?;
     }
     Ok(())
 }
