@@ -1,6 +1,6 @@
 //! Persistent storage: one SQL code base for SQLite and PostgreSQL.
 //!
-//! Everything sqlx is confined to this module; the rest of the crate sees [`Database`], plain
+//! Everything sqlx and rusqlite is confined to this module; the rest of the crate sees [`Database`], plain
 //! data structs and [`StorageError`]. The repository API is a set of `async fn`s on [`Database`],
 //! one file per concern:
 //!
@@ -30,8 +30,10 @@
 //! - `to_device`: send-to-device messages waiting per device (the `to_device` stream) and the
 //!   requests already taken in.
 //!
-//! See `pool` for the writer model and the SQLite settings, and
-//! `dialect` for the few SQL differences between the backends.
+//! How a statement runs: `statement` builds it (a read, a statement of a write transaction
+//! `write::Tx`, or a single write); on a SQLite file `read` and `write` run it on the calling
+//! thread through connections of our own, elsewhere sqlx does. See `pool` for the writer model
+//! and the SQLite settings, and `dialect` for the few SQL differences between the backends.
 
 mod account_data;
 mod backfill;

@@ -14,6 +14,7 @@ mod server_members;
 mod sessions;
 mod state;
 mod state_chain;
+mod statements;
 mod sync;
 mod timeline;
 mod to_device;

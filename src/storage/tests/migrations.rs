@@ -85,18 +85,24 @@ async fn storage_sqlite_uses_wal_and_one_writer() {
         if db.dialect() != Dialect::Sqlite {
             return;
         }
-        let row = sqlx::query("PRAGMA journal_mode")
-            .fetch_one(&db.write)
+        let mode: String = db
+            .read_query("PRAGMA journal_mode")
+            .fetch_scalar_one()
             .await
             .expect("journal_mode");
-        assert_eq!(row.get::<String, _>(0).to_lowercase(), "wal");
-        let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
-            .fetch_one(&db.write)
+        assert_eq!(mode.to_lowercase(), "wal");
+        // The connection write transactions run on (`write.rs`).
+        let mut tx = db.begin_write().await.expect("begin");
+        let synchronous: i64 = tx
+            .query("PRAGMA synchronous")
+            .fetch_scalar_one()
             .await
             .expect("synchronous");
         assert_eq!(synchronous, 1, "synchronous = NORMAL");
+        tx.commit().await.expect("commit");
+        // The write lock: sqlx's pool of one connection.
         assert_eq!(db.write.options().get_max_connections(), 1);
-        let write_through_reader = sqlx::query("DELETE FROM users").execute(&db.read).await;
+        let write_through_reader = db.read_query("DELETE FROM users").fetch_all().await;
         assert!(write_through_reader.is_err(), "readers are query_only");
     })
     .await;
