@@ -1,7 +1,5 @@
 use std::path::Path;
 
-use sqlx::Row;
-
 use crate::storage::pool::{POSTGRES_MIGRATOR, SQLITE_MIGRATOR};
 use crate::storage::testing::each_backend;
 use crate::storage::{Database, Dialect, NewUser, StorageError};
