@@ -5,6 +5,7 @@
 //! matched route) → a handler in `client_api` or `federation` → the handler's port trait →
 //! its implementation on [`AppState`] in `app/ports.rs`.
 
+mod cors;
 mod ports;
 
 use std::io;
@@ -12,12 +13,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::extract::{MatchedPath, Request};
-use axum::http::{header, HeaderName, Method};
 use axum::routing::get;
 use axum::Router;
 use state_res::signing::KeyPair;
 use tower::util::MapRequestLayer;
-use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
@@ -296,7 +295,7 @@ pub fn app(state: AppState) -> Router {
                 })
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
-        .layer(cors())
+        .layer(cors::CorsLayer)
 }
 
 /// `GET /health`: 200 `OK` while the server runs.
@@ -312,23 +311,4 @@ fn record_route(request: Request) -> Request {
         tracing::Span::current().record("route", route.as_str());
     }
     request
-}
-
-/// The CORS headers the spec asks of every endpoint (client-server § "Web Browser Clients"), so
-/// browser clients can call the API; answers `OPTIONS` pre-flight requests itself.
-fn cors() -> CorsLayer {
-    CorsLayer::new()
-        .allow_origin(Any)
-        .allow_methods([
-            Method::GET,
-            Method::POST,
-            Method::PUT,
-            Method::DELETE,
-            Method::OPTIONS,
-        ])
-        .allow_headers([
-            HeaderName::from_static("x-requested-with"),
-            header::CONTENT_TYPE,
-            header::AUTHORIZATION,
-        ])
 }

@@ -134,4 +134,55 @@ async fn browsers_get_cors_headers_on_preflight_and_on_responses() {
         .await
         .expect("request");
     assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    assert_cors_headers(response.headers());
+}
+
+/// The spec's recommended headers, all three (client-server § "Web Browser Clients").
+fn assert_cors_headers(headers: &reqwest::header::HeaderMap) {
+    assert_eq!(headers["access-control-allow-origin"], "*");
+    assert_eq!(
+        headers["access-control-allow-methods"],
+        "GET, POST, PUT, DELETE, OPTIONS"
+    );
+    assert_eq!(
+        headers["access-control-allow-headers"],
+        "X-Requested-With, Content-Type, Authorization"
+    );
+}
+
+#[tokio::test]
+async fn options_is_answered_without_running_the_endpoint_and_errors_carry_cors_headers() {
+    let server = TestServer::start().await;
+    // A plain OPTIONS (no pre-flight headers) to an endpoint that needs a token, to one that
+    // only takes PUT, and to an unknown path: 200 `{}` with the headers, no endpoint logic.
+    for path in [
+        "/_matrix/client/v3/account/whoami",
+        "/_matrix/client/v3/rooms/!r:x/send/m.room.message/t1",
+        "/_matrix/client/v3/no/such/endpoint",
+    ] {
+        let response = client()
+            .request(reqwest::Method::OPTIONS, server.url(path))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        assert_cors_headers(response.headers());
+        let body: serde_json::Value = response.json().await.expect("json");
+        assert_eq!(body, json!({}), "{path}");
+    }
+    // Error responses carry them too.
+    let missing_token = client()
+        .get(server.url("/_matrix/client/v3/account/whoami"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(missing_token.status().as_u16(), 401);
+    assert_cors_headers(missing_token.headers());
+    let unknown = client()
+        .get(server.url("/_matrix/client/v3/no/such/endpoint"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(unknown.status().as_u16(), 404);
+    assert_cors_headers(unknown.headers());
 }
