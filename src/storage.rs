@@ -37,6 +37,7 @@
 
 mod account_data;
 mod backfill;
+mod checkpoint;
 mod cross_signing;
 mod device_keys;
 mod device_lists;

@@ -15,12 +15,14 @@ use rusqlite::{Connection, OpenFlags};
 use sqlx::pool::PoolConnection;
 use sqlx::Any;
 
+use super::checkpoint::Checkpoints;
 use super::read::{self, backend, Param};
 use super::{Database, StorageError};
 
 /// Pragmas of the direct writer: as sqlx's writer (`pool.rs`, which sets WAL for the file).
-const WRITER_PRAGMAS: &str =
-    "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;";
+/// Automatic checkpoints off: `checkpoint.rs` runs them on a blocking thread.
+const WRITER_PRAGMAS: &str = "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; \
+     PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0;";
 /// Prepared statements kept by the writer.
 const STATEMENT_CACHE: usize = 128;
 
@@ -28,6 +30,7 @@ const STATEMENT_CACHE: usize = 128;
 #[derive(Debug)]
 pub(crate) struct Writer {
     conn: Mutex<Connection>,
+    checkpoints: Checkpoints,
 }
 
 impl Writer {
@@ -39,6 +42,7 @@ impl Writer {
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(Writer {
             conn: Mutex::new(conn),
+            checkpoints: Checkpoints::new(path.to_owned()),
         })
     }
 
@@ -100,6 +104,7 @@ impl Tx<'_> {
                     let _ = writer.with(|conn| conn.execute_batch("ROLLBACK"));
                     return Err(error);
                 }
+                writer.checkpoints.committed();
                 Ok(())
             }
             Inner::Sqlx(_) => {

@@ -87,3 +87,38 @@ async fn storage_statements_bind_by_number_and_decode_by_name() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn storage_sqlite_checkpoints_the_wal_in_the_background() {
+    each_backend(|db| async move {
+        let Some(readers) = db.direct.clone() else {
+            return;
+        };
+        let file_size = || std::fs::metadata(readers.path()).map_or(0, |m| m.len());
+        let before = file_size();
+        // Enough commits for a checkpoint (`checkpoint.rs`); with automatic checkpoints off,
+        // only it copies the new pages into the database file.
+        for n in 0..250_i64 {
+            let mut tx = db.begin_write().await.expect("begin");
+            tx.query(INSERT)
+                .bind(format!("@user{n}:x"))
+                .bind(Some("x".repeat(500)))
+                .bind(false)
+                .bind(n)
+                .execute()
+                .await
+                .expect("insert");
+            tx.commit().await.expect("commit");
+        }
+        let mut grew = false;
+        for _ in 0..100 {
+            if file_size() > before {
+                grew = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(grew, "the database file still has {before} bytes");
+    })
+    .await;
+}
