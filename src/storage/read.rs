@@ -12,6 +12,7 @@
 //! PostgreSQL, and the SQLite `:memory:` databases (one connection for everything), go through
 //! sqlx as before: [`Read`] has one API for both, and [`Row::try_get`] decodes either row.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -103,7 +104,7 @@ pub(super) fn query(
     sql: &str,
     params: &[Param],
 ) -> rusqlite::Result<Vec<DirectRow>> {
-    let mut statement = conn.prepare_cached(sql)?;
+    let mut statement = conn.prepare_cached(&numbered(sql))?;
     bind(&mut statement, params)?;
     let columns: Arc<[Box<str>]> = statement
         .column_names()
@@ -127,24 +128,40 @@ pub(super) fn query(
 
 /// Runs a statement that returns no rows; how many rows it changed.
 pub(super) fn execute(conn: &Connection, sql: &str, params: &[Param]) -> rusqlite::Result<u64> {
-    let mut statement = conn.prepare_cached(sql)?;
+    let mut statement = conn.prepare_cached(&numbered(sql))?;
     bind(&mut statement, params)?;
     Ok(statement.raw_execute()? as u64)
 }
 
-/// Binds `params` the way sqlx does for SQLite: `$N` and `?N` name the N-th parameter, anything
-/// else is positional.
+/// `sql` with its `$N` placeholders written `?N`. Both are the N-th parameter, but SQLite gives a
+/// `?N` the index N itself, where a `$N` is a *name*, numbered in order of appearance, that
+/// binding would have to look up (`sqlite3_bind_parameter_name` walks a list: quadratic in an
+/// `IN` list of a hundred ids). No statement of ours has a `$` inside a string literal.
+fn numbered(sql: &str) -> Cow<'_, str> {
+    if !sql.contains('$') {
+        return Cow::Borrowed(sql);
+    }
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Binds `params[N - 1]` to `?N` (see [`numbered`]); an index no placeholder uses takes its
+/// parameter harmlessly.
 fn bind(statement: &mut CachedStatement<'_>, params: &[Param]) -> rusqlite::Result<()> {
-    for index in 1..=statement.parameter_count() {
-        let number = statement
-            .parameter_name(index)
-            .and_then(|name| name.get(1..))
-            .and_then(|digits| digits.parse::<usize>().ok())
-            .unwrap_or(index);
-        let param = params
-            .get(number.wrapping_sub(1))
-            .ok_or(rusqlite::Error::InvalidParameterCount(number, params.len()))?;
-        statement.raw_bind_parameter(index, param)?;
+    let count = statement.parameter_count();
+    if count > params.len() {
+        return Err(rusqlite::Error::InvalidParameterCount(count, params.len()));
+    }
+    for (index, param) in params.iter().enumerate().take(count) {
+        statement.raw_bind_parameter(index + 1, param)?;
     }
     Ok(())
 }
