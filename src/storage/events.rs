@@ -81,12 +81,21 @@ impl StoredEvent {
     }
 
     pub(super) fn from_row(row: &impl Columns) -> Result<Self, StorageError> {
+        Self::from_row_as(row, ["event_id", "event_type", "state_key"])
+    }
+
+    /// [`Self::from_row`] where the event id, type and state key columns have other names (a
+    /// statement that also selects a state entry's own).
+    pub(super) fn from_row_as(
+        row: &impl Columns,
+        [event_id, event_type, state_key]: [&str; 3],
+    ) -> Result<Self, StorageError> {
         Ok(StoredEvent {
             stream_position: StreamPosition(row.column("stream_ordering")?),
-            event_id: row.column("event_id")?,
+            event_id: row.column(event_id)?,
             room_id: row.column("room_id")?,
-            event_type: row.column("event_type")?,
-            state_key: row.column("state_key")?,
+            event_type: row.column(event_type)?,
+            state_key: row.column(state_key)?,
             sender: row.column("sender")?,
             origin_server_ts: row.column("origin_server_ts")?,
             depth: row.column("depth")?,

@@ -82,17 +82,8 @@ impl Database {
 
 /// The joined event of a [`Database::load_state_key_events`] row.
 fn stored_event(row: &Row) -> Result<StoredEvent, StorageError> {
-    Ok(StoredEvent {
-        stream_position: crate::storage::StreamPosition(row.column("stream_ordering")?),
-        event_id: row.column("stored_event_id")?,
-        room_id: row.column("room_id")?,
-        event_type: row.column("stored_event_type")?,
-        state_key: row.column("stored_state_key")?,
-        sender: row.column("sender")?,
-        origin_server_ts: row.column("origin_server_ts")?,
-        depth: row.column("depth")?,
-        json: row.column("json")?,
-        rejection_reason: row.column("rejection_reason")?,
-        outlier: row.column::<bool>("outlier")?,
-    })
+    StoredEvent::from_row_as(
+        row,
+        ["stored_event_id", "stored_event_type", "stored_state_key"],
+    )
 }
