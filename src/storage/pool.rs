@@ -13,13 +13,12 @@
 //! - PostgreSQL: one pool, used for reads and writes; the database serialises what must be
 //!   serialised (row locks, see `events.rs` for the stream position).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Executor};
-
-use std::sync::Arc;
 
 use super::read::Readers;
 use super::write::Writer;

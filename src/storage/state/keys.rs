@@ -5,8 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::storage::read::Columns;
-use crate::storage::read::Row;
+use crate::storage::read::{Columns, Row};
 
 use super::MAX_DELTA_CHAIN;
 use crate::storage::{Database, StateGroupId, StorageError, StoredEvent};
