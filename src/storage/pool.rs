@@ -168,6 +168,6 @@ fn sqlite_url(url: &str) -> String {
     }
 }
 
-fn is_memory(url: &str) -> bool {
+pub(super) fn is_memory(url: &str) -> bool {
     url.contains(":memory:") || url.contains("mode=memory")
 }

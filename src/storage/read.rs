@@ -46,7 +46,7 @@ impl Readers {
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))?;
         let path = rest.split('?').next().unwrap_or(rest);
-        if path.is_empty() || path == ":memory:" || url.contains("mode=memory") {
+        if path.is_empty() || super::pool::is_memory(url) {
             return None;
         }
         Some(Readers {

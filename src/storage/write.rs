@@ -69,9 +69,8 @@ enum Inner<'a> {
         writer: &'a Writer,
         /// The sqlx writer connection, held as the write lock.
         _turn: PoolConnection<Any>,
-        open: bool,
     },
-    /// Committed through sqlx.
+    /// Taken by `commit` (which consumes the `Tx`), so that dropping it does nothing more.
     Done,
 }
 
@@ -85,7 +84,6 @@ impl Database {
                 Inner::Direct {
                     writer,
                     _turn: turn,
-                    open: true,
                 }
             }
             None => Inner::Sqlx(self.write.begin().await?),
@@ -97,9 +95,9 @@ impl Database {
 impl Tx<'_> {
     /// Commits the transaction.
     pub(crate) async fn commit(mut self) -> Result<(), StorageError> {
-        match &mut self.inner {
-            Inner::Direct { writer, open, .. } => {
-                *open = false;
+        match std::mem::replace(&mut self.inner, Inner::Done) {
+            // The write lock (`_turn`) is given back when this arm ends.
+            Inner::Direct { writer, .. } => {
                 if let Err(error) = writer.with(|conn| conn.execute_batch("COMMIT")) {
                     let _ = writer.with(|conn| conn.execute_batch("ROLLBACK"));
                     return Err(error);
@@ -107,12 +105,7 @@ impl Tx<'_> {
                 writer.checkpoints.committed();
                 Ok(())
             }
-            Inner::Sqlx(_) => {
-                let Inner::Sqlx(tx) = std::mem::replace(&mut self.inner, Inner::Done) else {
-                    unreachable!()
-                };
-                Ok(tx.commit().await?)
-            }
+            Inner::Sqlx(tx) => Ok(tx.commit().await?),
             Inner::Done => Ok(()),
         }
     }
@@ -155,10 +148,7 @@ fn finished() -> StorageError {
 
 impl Drop for Tx<'_> {
     fn drop(&mut self) {
-        if let Inner::Direct {
-            writer, open: true, ..
-        } = &self.inner
-        {
+        if let Inner::Direct { writer, .. } = &self.inner {
             let _ = writer.with(|conn| conn.execute_batch("ROLLBACK"));
         }
     }
