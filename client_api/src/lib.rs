@@ -44,7 +44,7 @@ pub use account_management::AccountsPort;
 pub use auth::{AccessToken, AccessTokenPort, ClientUser};
 pub use capabilities::CapabilitiesPort;
 pub use client_config::ClientConfigPort;
-pub use client_event::ClientEvent;
+pub use client_event::{ClientEvent, EventContent};
 pub use device_management::DevicesPort;
 pub use end_to_end_encryption::KeysPort;
 pub use endpoint::{mount, Auth, Endpoint};

@@ -74,10 +74,14 @@ pub struct StoredEvent {
 impl StoredEvent {
     /// The event's `content` (`Null` if the stored JSON has none or does not parse).
     pub fn content(&self) -> serde_json::Value {
-        serde_json::from_str::<serde_json::Value>(&self.json)
-            .ok()
-            .and_then(|mut json| json.get_mut("content").map(serde_json::Value::take))
-            .unwrap_or(serde_json::Value::Null)
+        /// The PDU with every field but `content` skipped unparsed (no allocation for them).
+        #[derive(serde::Deserialize)]
+        struct ContentOnly {
+            #[serde(default)]
+            content: serde_json::Value,
+        }
+        serde_json::from_str::<ContentOnly>(&self.json)
+            .map_or(serde_json::Value::Null, |pdu| pdu.content)
     }
 
     pub(super) fn from_row(row: &impl Columns) -> Result<Self, StorageError> {

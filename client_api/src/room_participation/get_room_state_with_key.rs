@@ -60,7 +60,7 @@ pub async fn handler<P: RoomParticipationPort>(
         .room_state_event(&user, &path.room_id, &path.event_type, &path.state_key)
         .await?;
     match query.format {
-        Format::Content => Ok(Json(event.content)),
+        Format::Content => Ok(Json(event.content.to_value())),
         Format::Event => serde_json::to_value(event)
             .map(Json)
             .map_err(|_| MatrixError::internal("Internal server error")),

@@ -3,7 +3,9 @@
 //! PDU has it in the content), and `unsigned.age`; `unsigned.transaction_id` only for the
 //! device that sent it. `serve` adds redactions and replaced state.
 
-use client_api::{ClientEvent, ClientUser};
+use client_api::{ClientEvent, ClientUser, EventContent};
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use state_res::canonical_json::Object;
 
@@ -18,24 +20,55 @@ pub(super) fn pdu_json(stored: &StoredEvent) -> Result<Object, MatrixError> {
         .map_err(|e| corrupt(format!("event {} is not JSON: {e}", stored.event_id)))
 }
 
+/// The parts of a stored PDU the client format takes from its JSON; every other field is
+/// skipped unparsed (most of a PDU's bytes: hashes, signatures, auth and prev events), and the
+/// content is kept as text.
+#[derive(Deserialize)]
+struct ClientParts {
+    #[serde(default)]
+    content: Option<Box<RawValue>>,
+    #[serde(default)]
+    redacts: Option<Value>,
+}
+
+/// `stored` as clients see it (its stored JSON not redacted); `now` in ms since the epoch.
+pub(super) fn client_event(stored: &StoredEvent, now: i64) -> Result<ClientEvent, MatrixError> {
+    let parts: ClientParts = serde_json::from_str(&stored.json)
+        .map_err(|e| corrupt(format!("event {} is not JSON: {e}", stored.event_id)))?;
+    let content = parts.content.map(EventContent::from).unwrap_or_default();
+    Ok(client_event_from(stored, content, parts.redacts, now))
+}
+
 /// `stored` as clients see it, with `json` (the stored PDU, or its redacted form) as its body;
 /// `now` in ms since the epoch.
 pub(super) fn client_event_of(stored: &StoredEvent, mut json: Object, now: i64) -> ClientEvent {
+    let content = json
+        .get("content")
+        .map(EventContent::from_value)
+        .unwrap_or_default();
+    client_event_from(stored, content, json.remove("redacts"), now)
+}
+
+fn client_event_from(
+    stored: &StoredEvent,
+    content: EventContent,
+    redacts: Option<Value>,
+    now: i64,
+) -> ClientEvent {
     let mut unsigned = Object::new();
     unsigned.insert(
         "age".to_owned(),
         json!(now.saturating_sub(stored.origin_server_ts).max(0)),
     );
-    let content = json.remove("content").unwrap_or_else(|| json!({}));
     // v11+ keeps `redacts` in the content; clients written for earlier versions read it at
     // the top level, so it is repeated there (as Synapse does).
-    let redacts = json
-        .get("redacts")
+    let redacts = redacts
         .or_else(|| {
             (stored.event_type == "m.room.redaction")
-                .then(|| content.get("redacts"))
+                .then(|| content.to_value().get_mut("redacts").map(Value::take))
                 .flatten()
         })
+        .as_ref()
         .and_then(Value::as_str)
         .map(str::to_owned);
     ClientEvent {

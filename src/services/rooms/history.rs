@@ -261,21 +261,22 @@ impl Rooms {
                 })
                 .collect();
             let visible = self.visible(user_id, access, &candidates).await?;
-            let shown: HashSet<&str> = candidates
+            let shown: HashSet<StreamPosition> = candidates
                 .iter()
                 .zip(visible)
                 .filter(|(_, visible)| *visible)
-                .map(|(t, _)| t.event.event_id.as_str())
+                .map(|(t, _)| t.event.stream_position)
                 .collect();
             let mut full = false;
-            for (index, timeline) in batch.iter().enumerate() {
+            let scanned = batch.len();
+            for (index, timeline) in batch.into_iter().enumerate() {
                 page.cursor = after(timeline.event.stream_position, range.direction);
-                if shown.contains(timeline.event.event_id.as_str()) {
-                    page.events.push(timeline.clone());
+                if shown.contains(&timeline.event.stream_position) {
+                    page.events.push(timeline);
                 }
                 if page.events.len() >= limit {
                     full = true;
-                    page.more = page.more || index + 1 < batch.len();
+                    page.more = page.more || index + 1 < scanned;
                     break;
                 }
             }

@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 use state_res::redaction::redact;
 use state_res::room_version::RoomVersion;
 
-use super::client_event::{add_transaction_id, client_event_of, pdu_json};
+use super::client_event::{add_transaction_id, client_event, client_event_of, pdu_json};
 use super::errors::corrupt;
 use super::Rooms;
 use crate::services::{internal, now_ms};
@@ -71,7 +71,7 @@ impl Rooms {
             let version = Versions::of(self, &event.room_id).await?;
             let mut client = render(event, &redactions, &version, now)?;
             if let Some(old) = replaced.get(&event.event_id) {
-                let old_content = render(old, &redactions, &version, now)?.content;
+                let old_content = render(old, &redactions, &version, now)?.content.to_value();
                 let unsigned = &mut client.unsigned;
                 unsigned.insert("replaces_state".to_owned(), json!(old.event_id));
                 unsigned.insert("prev_sender".to_owned(), json!(old.sender));
@@ -132,12 +132,11 @@ fn render(
     version: &RoomVersion,
     now: i64,
 ) -> Result<ClientEvent, MatrixError> {
-    let json = pdu_json(event)?;
     let Some(redaction) = own_redaction(event, redactions) else {
-        return Ok(client_event_of(event, json, now));
+        return client_event(event, now);
     };
-    let mut client = client_event_of(event, redact(&json, version), now);
-    let because = client_event_of(redaction, pdu_json(redaction)?, now);
+    let mut client = client_event_of(event, redact(&pdu_json(event)?, version), now);
+    let because = client_event(redaction, now)?;
     let because = serde_json::to_value(because).unwrap_or(Value::Null);
     client
         .unsigned

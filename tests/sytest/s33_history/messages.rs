@@ -1,11 +1,15 @@
 //! `GET /messages`: both directions with tokens, without gaps or duplicates; `to`; bad
 //! parameters; filters by type and sender; lazy-loaded members; sync-style tokens.
 
+use reqwest::Method;
 use serde_json::json;
 
-use super::{alice_and_bob, bodies, errcode, messages, query_value};
+use super::{alice_and_bob, bodies, errcode, get_event, messages, query_value};
 use crate::harness::each_backend;
-use crate::harness::rooms::{create_room, membership, send_message};
+use crate::harness::rooms::{
+    call, create_room, encode, get_state, membership, put_state, room_path, send_message,
+    sync_until,
+};
 
 #[tokio::test]
 async fn messages_paginate_backwards_and_forwards_without_gaps_or_duplicates() {
@@ -201,6 +205,57 @@ async fn messages_filter_by_type_and_sender_and_lazy_load_members() {
             .collect();
         members.sort();
         assert_eq!(members, [alice.user_id.as_str(), bob.user_id.as_str()]);
+    })
+    .await;
+}
+
+/// Content is served as sent wherever events are read (`/messages`, `/event`, `/context`,
+/// `/sync`, the state endpoint): nested objects and arrays, escapes, non-ASCII text, numbers,
+/// `null` and booleans come back as the same JSON values.
+#[tokio::test]
+async fn content_with_nesting_escapes_and_unicode_is_served_as_sent() {
+    each_backend(|backend| async move {
+        let (server, alice, _) = alice_and_bob(backend).await;
+        let room_id = create_room(&server, &alice, json!({})).await;
+        let content = json!({
+            "msgtype": "m.text",
+            "body": "quote \" backslash \\ tab \t newline \n é 🦀 \u{0001}",
+            "nested": {"list": [1, -2, 9007199254740991_i64, true, false, null, {"k": []}]},
+            "empty": {},
+        });
+        let path = room_path(&room_id, "send/m.room.message/rich1");
+        let (status, sent) = call(&server, &alice, Method::PUT, &path, Some(&content)).await;
+        assert_eq!(status, 200, "{sent}");
+        let event_id = sent["event_id"].as_str().unwrap().to_owned();
+
+        let (_, page) = messages(&server, &alice, &room_id, "dir=b&limit=1").await;
+        assert_eq!(page["chunk"][0]["content"], content, "/messages: {page}");
+        assert_eq!(
+            page["chunk"][0]["unsigned"]["transaction_id"], "rich1",
+            "{page}"
+        );
+        let (_, event) = get_event(&server, &alice, &room_id, &event_id).await;
+        assert_eq!(event["content"], content, "/event: {event}");
+        let context = room_path(&room_id, &format!("context/{}?limit=2", encode(&event_id)));
+        let (_, around) = call(&server, &alice, Method::GET, &context, None).await;
+        assert_eq!(around["event"]["content"], content, "/context: {around}");
+        let synced = sync_until(&server, &alice, &room_id, 1, |e| {
+            e["event_id"] == event_id.as_str()
+        })
+        .await
+        .expect("the event in the initial sync");
+        assert_eq!(synced["content"], content, "/sync: {synced}");
+
+        // A state event, read back in both formats.
+        let state = json!({"name": "ünïcödé \"room\"", "extra": [-7, {"deep": {"er": "\\"}}]});
+        let (status, _) =
+            put_state(&server, &alice, &room_id, "m.room.name", "", state.clone()).await;
+        assert_eq!(status, 200);
+        let (_, got) = get_state(&server, &alice, &room_id, "m.room.name", "").await;
+        assert_eq!(got, state);
+        let as_event = room_path(&room_id, "state/m.room.name/?format=event");
+        let (_, got) = call(&server, &alice, Method::GET, &as_event, None).await;
+        assert_eq!(got["content"], state, "{got}");
     })
     .await;
 }
