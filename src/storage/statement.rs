@@ -64,12 +64,7 @@ impl Statement<'_, '_> {
     pub(crate) async fn execute(self) -> Result<u64, StorageError> {
         match self.target {
             Target::Write(tx) => tx.run(self.sql, self.params).await,
-            Target::Single(db) => {
-                let mut tx = db.begin_write().await?;
-                let changed = tx.run(self.sql, self.params).await?;
-                tx.commit().await?;
-                Ok(changed)
-            }
+            Target::Single(db) => alone(db, async |tx| tx.run(self.sql, self.params).await).await,
             Target::Read(_) => Err(StorageError::Invalid(
                 "a read cannot execute a statement".to_owned(),
             )),
@@ -80,12 +75,7 @@ impl Statement<'_, '_> {
     pub(crate) async fn fetch_all(self) -> Result<Vec<Row>, StorageError> {
         match self.target {
             Target::Write(tx) => tx.rows(self.sql, self.params).await,
-            Target::Single(db) => {
-                let mut tx = db.begin_write().await?;
-                let rows = tx.rows(self.sql, self.params).await?;
-                tx.commit().await?;
-                Ok(rows)
-            }
+            Target::Single(db) => alone(db, async |tx| tx.rows(self.sql, self.params).await).await,
             Target::Read(db) => db.read_rows(self.sql, self.params).await,
         }
     }
@@ -116,6 +106,17 @@ impl Statement<'_, '_> {
             .map(|row| row.try_get_index(0))
             .collect()
     }
+}
+
+/// Runs `statement` in a write transaction of its own, committed if it succeeds.
+async fn alone<T>(
+    db: &Database,
+    statement: impl AsyncFnOnce(&mut Tx<'_>) -> Result<T, StorageError>,
+) -> Result<T, StorageError> {
+    let mut tx = db.begin_write().await?;
+    let value = statement(&mut tx).await?;
+    tx.commit().await?;
+    Ok(value)
 }
 
 fn no_row() -> StorageError {
